@@ -1,0 +1,2 @@
+/** bitedge library entry point: one re-export per stage of the flow. */
+export * from './common/index.ts';
