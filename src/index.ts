@@ -1,2 +1,3 @@
 /** bitedge library entry point: one re-export per stage of the flow. */
 export * from './common/index.ts';
+export * from './dse/index.ts';
