@@ -1,0 +1,37 @@
+/** .bmt files on disk (Node only; the browser passes fetched bytes to decodeBmt). */
+import { readFileSync, statSync } from 'node:fs';
+import { writeFileAtomic } from '../common/atomic.ts';
+import { fail } from '../common/errors.ts';
+import { decodeBmt, encodeBmt } from './bmt.ts';
+import type { DeployModel } from './model.ts';
+
+/** Encodes `model` and writes it atomically: the target holds the old file or the whole new one. */
+export function writeBmtFile(path: string, model: DeployModel): number {
+  const bytes = encodeBmt(model);
+  writeFileAtomic(path, bytes);
+  return bytes.length;
+}
+
+/** Reads and decodes a .bmt file; a missing or unreadable file is a BitedgeError (`bmt_io`). */
+export function readBmtFile(path: string): DeployModel {
+  return decodeBmt(readBmtBytes(path), path);
+}
+
+/** The bytes of a .bmt file, refusing directories and files over the format's 4 GiB limit before reading. */
+export function readBmtBytes(path: string): Uint8Array {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) fail('bmt_io', 'not a regular file', { file: path });
+    size = st.size;
+  } catch (e) {
+    if (e instanceof Error && e.name === 'BitedgeError') throw e;
+    return fail('bmt_io', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: path });
+  }
+  if (size > 0xffffffff) fail('bmt_too_large', `file is ${size} bytes; a .bmt file holds at most 4 GiB`, { file: path });
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    return fail('bmt_io', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: path });
+  }
+}

@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeBmt, encodeBmt } from '../../src/format/bmt.ts';
+import { readBmtFile, writeBmtFile } from '../../src/format/file.ts';
+import { randomDeployModel, TINY_SHAPE } from '../../src/format/random.ts';
+import { deployModelIssues } from '../../src/format/validate.ts';
+import type { EncoderShape } from '../../src/format/model.ts';
+
+const shapes: EncoderShape[] = [
+  TINY_SHAPE,
+  { vocabSize: 5, seqLen: 1, hidden: 1, heads: 1, ffn: 1, layers: 1, numLabels: 1 },
+  { vocabSize: 300, seqLen: 33, hidden: 130, heads: 5, ffn: 257, layers: 3, numLabels: 4 },
+];
+
+test('random models are valid and round-trip exactly through encode/decode', () => {
+  for (const shape of shapes) {
+    for (let seed = 0; seed < 8; seed++) {
+      const m = randomDeployModel(shape, seed);
+      assert.deepEqual(deployModelIssues(m), []);
+      const bytes = encodeBmt(m);
+      assert.equal(bytes.length % 64, 4, 'tensor data padded to 64 bytes, then a 4-byte checksum');
+      const back = decodeBmt(bytes);
+      assert.deepStrictEqual(back, m);
+      assert.deepEqual(encodeBmt(back), bytes, 'encoding is deterministic');
+    }
+  }
+});
+
+test('random models cover every site kind, both part counts, thresholds and all attention variants', () => {
+  const kinds = new Set<string>(), parts = new Set<number>(), variants = new Set<string>();
+  let thresholds = 0;
+  for (let seed = 0; seed < 8; seed++) {
+    for (const L of randomDeployModel(TINY_SHAPE, seed).layers) {
+      for (const s of [L.qkvIn, L.qOut, L.kOut, L.vOut, L.ctxIn, L.ffnIn, L.ffn2In, L.attention.probs]) kinds.add(s.kind);
+      for (const l of [L.q, L.k, L.v, L.o, L.ffn1, L.ffn2]) { parts.add(l.parts.length); if (l.threshold) thresholds++; }
+      variants.add(L.attention.variant);
+    }
+  }
+  assert.deepEqual([...kinds].sort(), ['binary-signed', 'binary-unsigned', 'float', 'kbit']);
+  assert.deepEqual([...parts].sort(), [1, 2]);
+  assert.deepEqual([...variants].sort(), ['shift-softmax', 'softmax-binary', 'threshold']);
+  assert.ok(thresholds > 0);
+});
+
+test('the encoder refuses an invalid model', () => {
+  const m = randomDeployModel(TINY_SHAPE, 1);
+  m.layers[0].q.parts[0].weight.data[3] |= 0x80000000; // column 127 of row 0: padding when cols = 24
+  assert.throws(() => encodeBmt(m), (e: Error & { code?: string }) => e.name === 'BitedgeError' && /padding bits/.test(e.message));
+});
+
+test('writeBmtFile writes atomically and readBmtFile reads it back', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bmt-'));
+  try {
+    const m = randomDeployModel(TINY_SHAPE, 7);
+    const path = join(dir, 'sub', 'model.bmt');
+    const n = writeBmtFile(path, m);
+    assert.equal(readFileSync(path).length, n);
+    assert.deepEqual(readdirSync(join(dir, 'sub')), ['model.bmt'], 'no temporary file left');
+    assert.deepStrictEqual(readBmtFile(path), m);
+    assert.throws(() => readBmtFile(join(dir, 'missing.bmt')), /bmt|ENOENT/);
+    assert.throws(() => readBmtFile(dir), (e: Error & { code?: string }) => e.code === 'bmt_io');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
