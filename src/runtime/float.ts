@@ -1,0 +1,190 @@
+/**
+ * The float32 stages of deployed inference (docs/forward.md): embedding, LayerNorm, site quantizers,
+ * dequantisation of integer dot products, softmax, residuals, pooler and classifier. The engine and
+ * `referenceForward` call these SAME functions, so the two differ only in how integer products are done.
+ * Values are computed in double and rounded to float32 where they are stored (Math.fround).
+ */
+import type { ActSite, DenseParams, DeployModel, LayerNormParams } from '../format/model.ts';
+
+const f = Math.fround;
+
+/** A site's shift for channel c: one entry per channel, or one for the whole tensor. */
+export function betaAt(beta: Float32Array, c: number): number {
+  return beta.length === 1 ? beta[0] : beta[c];
+}
+
+/** LayerNorm over each row in place: y = γ ⊙ (x − mean) / √(var + eps) + β (Ba et al. 2016; biased var). */
+export function layerNormRows(x: Float32Array, rows: number, cols: number, ln: LayerNormParams): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let mean = 0;
+    for (let c = 0; c < cols; c++) mean += x[o + c];
+    mean /= cols;
+    let v = 0;
+    for (let c = 0; c < cols; c++) { const d = x[o + c] - mean; v += d * d; }
+    const inv = 1 / Math.sqrt(v / cols + ln.eps);
+    for (let c = 0; c < cols; c++) x[o + c] = ln.gamma[c] * ((x[o + c] - mean) * inv) + ln.beta[c];
+  }
+}
+
+/** h = LN_emb(tok[ids] + pos[0..T)), (T, H). */
+export function embed(model: DeployModel, ids: Int32Array): Float32Array {
+  const { hidden: H } = model.shape;
+  const T = ids.length;
+  const h = new Float32Array(T * H);
+  for (let t = 0; t < T; t++) {
+    const tok = ids[t] * H, pos = t * H, o = t * H;
+    for (let c = 0; c < H; c++) h[o + c] = model.tokenEmbedding[tok + c] + model.positionEmbedding[pos + c];
+  }
+  layerNormRows(h, T, H, model.lnEmb);
+  return h;
+}
+
+/** Signed elastic binarization's bit: sign(x − β) = +1 ⇔ x ≥ β (BiT; sign(0) = +1). */
+export function signBit(x: number, beta: number): number {
+  return f(x - beta) >= 0 ? 1 : 0;
+}
+
+/** Unsigned elastic binarization's bit: clamp(round((x − β)/α), 0, 1) = 1 ⇔ (x − β)/α > 0.5 (tie → 0). */
+export function unsignedBit(x: number, alpha: number, beta: number): number {
+  return f(f(x - beta) / alpha) > 0.5 ? 1 : 0;
+}
+
+/** Round half to even (as torch.round). */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** LSQ code: clamp(round(x/s), lo, hi), [lo, hi] = [−2^(k−1), 2^(k−1)−1] or [0, 2^k−1] (Esser et al. 2020). */
+export function lsqCode(x: number, step: number, bits: number, signed: boolean): number {
+  const lo = signed ? -(2 ** (bits - 1)) : 0;
+  const hi = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
+  return Math.min(hi, Math.max(lo, roundHalfEven(f(x / step))));
+}
+
+/** The site's scale: the real value of code 1 (α for binary sites, the LSQ step for k-bit ones). */
+export function siteScale(site: ActSite): number {
+  return site.kind === 'kbit' ? site.step : site.kind === 'float' ? 1 : site.alpha;
+}
+
+/**
+ * A binary linear from its integer dot products (docs/forward.md, "Integer form at deployment"):
+ * y[m,n] = Σ_p scale_p[n] · q_in · dot_p[m,n] + bias[n].
+ */
+export function linearFromDots(dots: Int32Array[], scales: Float32Array[], qIn: number, bias: Float32Array, rows: number): Float32Array {
+  const N = bias.length;
+  const coef = scales.map((s) => s.map((v) => v * qIn)); // float32 per-channel constants
+  const y = new Float32Array(rows * N);
+  for (let m = 0; m < rows; m++) {
+    for (let n = 0; n < N; n++) {
+      let acc = 0;
+      for (let p = 0; p < dots.length; p++) acc += coef[p][n] * dots[p][m * N + n];
+      y[m * N + n] = acc + bias[n];
+    }
+  }
+  return y;
+}
+
+/** A binary-weight linear on a float input (a `float` site): y[m,n] = Σ_p scale_p[n]·Σ_k ±1·x[m,k] + bias[n]. */
+export function linearFromFloat(signRows: Float32Array[], scales: Float32Array[], x: Float32Array, rows: number, K: number, bias: Float32Array): Float32Array {
+  const N = bias.length;
+  const y = new Float32Array(rows * N);
+  for (let m = 0; m < rows; m++) {
+    for (let n = 0; n < N; n++) {
+      let acc = 0;
+      for (let p = 0; p < signRows.length; p++) {
+        let s = 0;
+        for (let k = 0; k < K; k++) s += signRows[p][n * K + k] * x[m * K + k];
+        acc += scales[p][n] * s;
+      }
+      y[m * N + n] = acc + bias[n];
+    }
+  }
+  return y;
+}
+
+/** y = Wx + b for one vector (pooler, classifier). */
+export function dense(p: DenseParams, x: Float32Array): Float32Array {
+  const y = new Float32Array(p.outFeatures);
+  for (let n = 0; n < p.outFeatures; n++) {
+    let acc = 0;
+    for (let k = 0; k < p.inFeatures; k++) acc += p.weight[n * p.inFeatures + k] * x[k];
+    y[n] = acc + p.bias[n];
+  }
+  return y;
+}
+
+/** logits = W_cls · tanh(W_pool · h[0] + b_pool) + b_cls (BERT's pooler on [CLS]). */
+export function poolAndClassify(model: DeployModel, h: Float32Array): Float32Array {
+  const pooled = dense(model.pooler, h.subarray(0, model.shape.hidden));
+  for (let i = 0; i < pooled.length; i++) pooled[i] = Math.tanh(pooled[i]);
+  return dense(model.classifier, pooled);
+}
+
+/** erf, Abramowitz & Stegun 7.1.26 (|error| ≤ 1.5e-7). */
+export function erf(x: number): number {
+  const s = x < 0 ? -1 : 1;
+  const a = Math.abs(x);
+  const t = 1 / (1 + 0.3275911 * a);
+  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  return s * (1 - poly * Math.exp(-a * a));
+}
+
+/** The FFN activation in place: ReLU (BiT) or GELU(x) = x·Φ(x) (Hendrycks & Gimpel 2016). */
+export function activateInPlace(y: Float32Array, activation: 'relu' | 'gelu'): void {
+  if (activation === 'relu') for (let i = 0; i < y.length; i++) y[i] = y[i] > 0 ? y[i] : 0;
+  else for (let i = 0; i < y.length; i++) y[i] = 0.5 * y[i] * (1 + erf(y[i] / Math.SQRT2));
+}
+
+/** Residual add then LayerNorm in place on h: h = LN(h + y). */
+export function addAndNorm(h: Float32Array, y: Float32Array, rows: number, cols: number, ln: LayerNormParams): void {
+  for (let i = 0; i < h.length; i++) h[i] = h[i] + y[i];
+  layerNormRows(h, rows, cols, ln);
+}
+
+/** Attention scores, T×T row-major; `dots` when S = fround(c·dot) with c > 0 (integer operands). */
+export type Scores = { values: Float32Array; dots?: Int32Array };
+
+/** Largest dot range per row for which exponentials are tabulated (larger ranges evaluate each element). */
+const MAX_TABLE = 1 << 12;
+
+/**
+ * Row-wise attention probabilities P (T×T) from scores S, masked keys excluded (P = 0 there):
+ * softmax `e^(S − max)/Σ` or the shift variant `2^(S − max)/Σ` (docs/forward.md). When S comes from integer
+ * dots, e depends only on dot − max dot, so each row computes each distinct exponential once: the same
+ * numbers as evaluating every element, with ≤ d + 1 exponentials per row for ±1 operands.
+ */
+export function softmaxRows(S: Scores, T: number, mask: Uint8Array, base2: boolean): Float32Array {
+  const P = new Float32Array(T * T);
+  const e = new Float64Array(T);
+  const table = new Float64Array(MAX_TABLE + 1);
+  const filled = new Int32Array(MAX_TABLE + 1).fill(-1);
+  const expOf = (x: number): number => f(base2 ? Math.pow(2, x) : Math.exp(x));
+  const { values, dots } = S;
+  for (let i = 0; i < T; i++) {
+    const o = i * T;
+    let max = -Infinity, maxDot = -Infinity, minDot = Infinity;
+    for (let j = 0; j < T; j++) {
+      if (!mask[j]) continue;
+      if (values[o + j] > max) max = values[o + j];
+      if (dots) { maxDot = Math.max(maxDot, dots[o + j]); minDot = Math.min(minDot, dots[o + j]); }
+    }
+    if (max === -Infinity) continue; // no key: all probabilities 0
+    const tabulate = dots !== undefined && maxDot - minDot <= MAX_TABLE;
+    let z = 0;
+    for (let j = 0; j < T; j++) {
+      if (!mask[j]) { e[j] = 0; continue; }
+      let v: number;
+      if (tabulate) {
+        const key = maxDot - dots![o + j];
+        if (filled[key] !== i) { table[key] = expOf(f(values[o + j] - max)); filled[key] = i; }
+        v = table[key];
+      } else v = expOf(f(values[o + j] - max));
+      e[j] = v;
+      z = f(z + v);
+    }
+    for (let j = 0; j < T; j++) P[o + j] = f(e[j] / z);
+  }
+  return P;
+}

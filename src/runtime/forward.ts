@@ -1,0 +1,165 @@
+/**
+ * Deployed inference of a DeployModel (docs/forward.md), written once and parametrised by how integer
+ * products are done (`IntegerOps`): the wasm kernels (engine.ts) or their plain TypeScript twins
+ * (reference/forward.ts). Everything else — embedding, quantizer sites, softmax, LayerNorm, residuals,
+ * pooler, classifier — is the same code for both (float.ts), so their logits are equal bit for bit.
+ */
+import { fail } from '../common/errors.ts';
+import type { ActSite, BinaryLinear, DeployLayer, DeployModel, FoldedThreshold, PackedBits } from '../format/model.ts';
+import { emptyBits, getBit, setBit } from './bits.ts';
+import {
+  activateInPlace, addAndNorm, embed, linearFromDots, linearFromFloat, poolAndClassify, softmaxRows, type Scores,
+} from './float.ts';
+import { encodeSite, operandCols, operandRows, operandValues, sliceOperand, transposeOperand, type Operand } from './operand.ts';
+import { thresholdFromDots } from './reference/kernels.ts';
+
+/** Integer products between packed operands; `w` rows are ±1 (bit 1 = +1). All return row-major M×N. */
+export interface IntegerOps {
+  /** ±1 × ±1: out[m,n] = Σ_k a[m,k]·w[n,k]. */
+  xnorGemm(a: PackedBits, w: PackedBits): Int32Array;
+  /** {0,1} × ±1. */
+  bitsGemm(x: PackedBits, w: PackedBits): Int32Array;
+  /** k-bit codes, given as bit planes (two's complement when signed), × ±1. */
+  bitSerialGemm(planes: PackedBits[], signed: boolean, w: PackedBits): Int32Array;
+  /** Fused output: bits of (dot vs per-channel threshold), N columns. */
+  thresholdGemm(input: 'signs' | 'bits', a: PackedBits, w: PackedBits, t: FoldedThreshold): PackedBits;
+}
+
+type IntOperand = Exclude<Operand, { kind: 'float' }>;
+
+/** Σ_k code[m,k]·w[n,k] for an integer operand against ±1 rows. */
+function operandDots(ops: IntegerOps, x: IntOperand, w: PackedBits): Int32Array {
+  if (x.kind === 'signs') return ops.xnorGemm(x.bits, w);
+  if (x.kind === 'bits') return ops.bitsGemm(x.bits, w);
+  return ops.bitSerialGemm(x.planes, x.signed, w);
+}
+
+/** ±1 weights as floats (n × k), for the rare binary linear on a float site. */
+const signCache = new WeakMap<PackedBits, Float32Array>();
+function weightSigns(w: PackedBits): Float32Array {
+  let s = signCache.get(w);
+  if (!s) {
+    s = new Float32Array(w.rows * w.cols);
+    for (let n = 0; n < w.rows; n++) for (let k = 0; k < w.cols; k++) s[n * w.cols + k] = getBit(w, n, k) ? 1 : -1;
+    signCache.set(w, s);
+  }
+  return s;
+}
+
+/** Lin(x) in float: Σ_p scale_p[n]·q_in·dot_p[m,n] + b[n] (docs/forward.md). */
+function linear(ops: IntegerOps, x: Operand, lin: BinaryLinear): Float32Array {
+  const rows = operandRows(x);
+  const scales = lin.parts.map((p) => p.scale);
+  if (x.kind === 'float') return linearFromFloat(lin.parts.map((p) => weightSigns(p.weight)), scales, x.values, rows, lin.inFeatures, lin.bias);
+  const dots = lin.parts.map((p) => operandDots(ops, x, p.weight));
+  return linearFromDots(dots, scales, x.scale, lin.bias, rows);
+}
+
+/**
+ * A binary linear whose output goes (through `activation`, if any) into the quantizer `site`. With a folded
+ * threshold (one part, integer input, binary site) the comparison happens on the integer dot and the
+ * output bits come out directly; otherwise the float output is quantized at the site.
+ */
+function linearToSite(ops: IntegerOps, x: Operand, lin: BinaryLinear, site: ActSite, activation?: 'relu' | 'gelu'): Operand {
+  const binarySite = site.kind === 'binary-signed' || site.kind === 'binary-unsigned';
+  if (lin.threshold && lin.parts.length === 1 && x.kind !== 'float' && binarySite) {
+    const w = lin.parts[0].weight;
+    const bits = x.kind === 'planes'
+      ? thresholdFromDots(operandDots(ops, x, w), operandRows(x), lin.threshold)
+      : ops.thresholdGemm(x.kind, x.bits, w, lin.threshold);
+    return { kind: site.kind === 'binary-signed' ? 'signs' : 'bits', bits, scale: site.alpha };
+  }
+  const y = linear(ops, x, lin);
+  if (activation) activateInPlace(y, activation);
+  return encodeSite(y, operandRows(x), lin.outFeatures, site);
+}
+
+/** A (rows × K) times B (cols × K)ᵀ in real values, for operand pairs no kernel covers. */
+function productValues(a: Operand, b: Operand): Float32Array {
+  const M = operandRows(a), N = operandRows(b), K = operandCols(a);
+  const av = operandValues(a), bv = operandValues(b);
+  const out = new Float32Array(M * N);
+  for (let m = 0; m < M; m++) {
+    for (let n = 0; n < N; n++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += av[m * K + k] * bv[n * K + k];
+      out[m * N + n] = s;
+    }
+  }
+  return out;
+}
+
+/**
+ * a · bᵀ scaled by `c` (a: M × K, b: N × K): with b of ±1 signs and a integer, an integer kernel product,
+ * values fround(c · scale_a · scale_b · dot); otherwise in real values.
+ */
+function scaledProduct(ops: IntegerOps, a: Operand, b: Operand, c: number): Scores {
+  if (b.kind === 'signs' && a.kind !== 'float') {
+    const dots = operandDots(ops, a, b.bits);
+    const k = c * a.scale * b.scale;
+    const values = new Float32Array(dots.length);
+    for (let i = 0; i < dots.length; i++) values[i] = k * dots[i];
+    return { values, dots };
+  }
+  const values = productValues(a, b);
+  for (let i = 0; i < values.length; i++) values[i] = c * values[i];
+  return { values };
+}
+
+/** Binarized attention probabilities of one head (docs/forward.md; variants softmax-binary, threshold, shift-softmax). */
+function attentionProbs(S: Scores, T: number, mask: Uint8Array, att: DeployLayer['attention']): Operand {
+  if (att.variant === 'threshold') {
+    // BiBERT-style: Pb = α_p · 1{S > τ}, masked keys 0
+    if (att.probs.kind !== 'binary-unsigned' || att.tau === undefined) {
+      fail('runtime_attention', 'the threshold attention variant needs a binary-unsigned probs site and tau');
+    }
+    const bits = emptyBits(T, T);
+    for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) if (mask[j] && S.values[i * T + j] > att.tau) setBit(bits, i, j);
+    return { kind: 'bits', bits, scale: att.probs.alpha };
+  }
+  const P = softmaxRows(S, T, mask, att.variant === 'shift-softmax');
+  return encodeSite(P, T, T, att.probs);
+}
+
+/** One encoder layer in place on h (T × H). */
+function encoderLayer(ops: IntegerOps, model: DeployModel, L: DeployLayer, h: Float32Array, mask: Uint8Array): void {
+  const { hidden: H, heads: A } = model.shape;
+  const T = mask.length;
+  const d = H / A;
+  const u = encodeSite(h, T, H, L.qkvIn); // one quantizer shared by Q, K, V
+  const q = linearToSite(ops, u, L.q, L.qOut);
+  const k = linearToSite(ops, u, L.k, L.kOut);
+  const v = linearToSite(ops, u, L.v, L.vOut);
+  const ctx = new Float32Array(T * H);
+  for (let a = 0; a < A; a++) {
+    const qa = sliceOperand(q, a * d, d), ka = sliceOperand(k, a * d, d), va = sliceOperand(v, a * d, d);
+    const S = scaledProduct(ops, qa, ka, 1 / Math.sqrt(d)); // (T, T) = qa·kaᵀ/√d
+    const P = attentionProbs(S, T, mask, L.attention);
+    const C = scaledProduct(ops, P, transposeOperand(va), 1).values; // (T, d) = Pb·va
+    for (let t = 0; t < T; t++) ctx.set(C.subarray(t * d, (t + 1) * d), t * H + a * d);
+  }
+  const c = encodeSite(ctx, T, H, L.ctxIn);
+  addAndNorm(h, linear(ops, c, L.o), T, H, L.ln1);
+  const f = encodeSite(h, T, H, L.ffnIn);
+  const g = linearToSite(ops, f, L.ffn1, L.ffn2In, L.activation); // ReLU, then {0,1} (BiT)
+  addAndNorm(h, linear(ops, g, L.ffn2), T, H, L.ln2);
+}
+
+/** Logits of one sequence: ids and mask of length T = model.shape.seqLen. */
+export function forwardSequence(ops: IntegerOps, model: DeployModel, ids: Int32Array, mask: Uint8Array): Float32Array {
+  const h = embed(model, ids);
+  for (const L of model.layers) encoderLayer(ops, model, L, h, mask);
+  return poolAndClassify(model, h);
+}
+
+/** Ids and mask must match the model: length seqLen, ids in [0, vocabSize), mask 0/1. */
+export function checkInput(model: DeployModel, ids: Int32Array, mask: Uint8Array): void {
+  const { seqLen, vocabSize } = model.shape;
+  if (ids.length !== seqLen || mask.length !== seqLen) {
+    fail('runtime_input', `ids and mask must have length seqLen`, { expected: String(seqLen), received: `${ids.length} and ${mask.length}` });
+  }
+  for (let t = 0; t < seqLen; t++) {
+    if (!(ids[t] >= 0 && ids[t] < vocabSize)) fail('runtime_input', `token id at position ${t} is outside the vocabulary`, { expected: `0..${vocabSize - 1}`, received: String(ids[t]) });
+    if (mask[t] > 1) fail('runtime_input', `mask at position ${t} must be 0 or 1`, { received: String(mask[t]) });
+  }
+}

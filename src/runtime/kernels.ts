@@ -1,0 +1,172 @@
+/**
+ * The wasm kernels (kernels/*.ts → build/kernels.wasm) behind the `IntegerOps` interface, plus the small
+ * memory manager they need. Platform-neutral: Node reads the module with kernels-node.ts, the browser
+ * fetches it (src/web). Model weights are copied into wasm memory once (`preload`); activations go into a
+ * scratch region that is reset by every call, and results are copied out.
+ */
+import { fail } from '../common/errors.ts';
+import { wordsPerRowFor, type DeployModel, type FoldedThreshold, type PackedBits } from '../format/model.ts';
+import type { IntegerOps } from './forward.ts';
+
+/** The module's exports (pointers are byte offsets into `memory`). */
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  xnorGemm(a: number, w: number, out: number, M: number, N: number, words: number, K: number): void;
+  rowPopcounts(a: number, rows: number, words: number, out: number): void;
+  bitsGemm(x: number, w: number, pw: number, out: number, M: number, N: number, words: number): void;
+  bitSerialGemm(planes: number, w: number, pw: number, out: number, M: number, N: number, words: number, bits: number, signed: number): void;
+  xnorThreshold(a: number, w: number, theta: number, sense: number, out: number, M: number, N: number, words: number, K: number, outWords: number): void;
+  bitsThreshold(x: number, w: number, pw: number, theta: number, sense: number, out: number, M: number, N: number, words: number, outWords: number): void;
+}
+
+const ALIGN = 64;
+const PAGE = 65536;
+const alignUp = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
+
+/**
+ * Bump allocation in wasm memory: a persistent region (weights, kept for the life of the instance) and,
+ * above it, scratch that `resetScratch` empties. Growing the memory detaches old views, so callers take
+ * fresh views (`u32`, `i32`, …) after every allocation.
+ */
+export class WasmHeap {
+  private persistentTop: number;
+  private scratchTop: number;
+  constructor(readonly memory: WebAssembly.Memory, base: number) {
+    this.persistentTop = alignUp(base);
+    this.scratchTop = this.persistentTop;
+  }
+  private ensure(top: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (top > have) this.memory.grow(Math.ceil((top - have) / PAGE));
+  }
+  /** Bytes for the life of the instance. Only between calls (scratch is empty then). */
+  persistent(bytes: number): number {
+    const p = this.persistentTop;
+    this.persistentTop = alignUp(p + bytes);
+    this.scratchTop = this.persistentTop;
+    this.ensure(this.persistentTop);
+    return p;
+  }
+  scratch(bytes: number): number {
+    const p = this.scratchTop;
+    this.scratchTop = alignUp(p + bytes);
+    this.ensure(this.scratchTop);
+    return p;
+  }
+  resetScratch(): void {
+    this.scratchTop = this.persistentTop;
+  }
+  /** Bytes in use (persistent + scratch high-water is not tracked; this is the current top). */
+  get bytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+  u32(ptr: number, n: number): Uint32Array { return new Uint32Array(this.memory.buffer, ptr, n); }
+  i32(ptr: number, n: number): Int32Array { return new Int32Array(this.memory.buffer, ptr, n); }
+  i8(ptr: number, n: number): Int8Array { return new Int8Array(this.memory.buffer, ptr, n); }
+}
+
+interface PlacedWeight { ptr: number; pw: number }
+interface PlacedThreshold { theta: number; sense: number }
+
+/** The wasm kernels as `IntegerOps`, with model weights resident in wasm memory. */
+export class WasmOps implements IntegerOps {
+  private readonly weights = new WeakMap<PackedBits, PlacedWeight>();
+  private readonly thresholds = new WeakMap<FoldedThreshold, PlacedThreshold>();
+  constructor(private readonly k: KernelExports, readonly heap: WasmHeap) {}
+
+  private put(data: Uint32Array | Int32Array | Int8Array, persistent: boolean): number {
+    const ptr = persistent ? this.heap.persistent(data.byteLength) : this.heap.scratch(data.byteLength);
+    new Uint8Array(this.heap.memory.buffer, ptr, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    return ptr;
+  }
+
+  /** Copy packed rows in and count each row's ones (needed by the {0,1} · ±1 identity). */
+  private place(w: PackedBits, persistent: boolean): PlacedWeight {
+    const ptr = this.put(w.data, persistent);
+    const pw = persistent ? this.heap.persistent(4 * w.rows) : this.heap.scratch(4 * w.rows);
+    this.k.rowPopcounts(ptr, w.rows, w.wordsPerRow, pw);
+    return { ptr, pw };
+  }
+
+  private weight(w: PackedBits): PlacedWeight {
+    return this.weights.get(w) ?? this.place(w, false);
+  }
+
+  private threshold(t: FoldedThreshold): PlacedThreshold {
+    return this.thresholds.get(t) ?? { theta: this.put(t.theta, false), sense: this.put(t.sense, false) };
+  }
+
+  /** Copy every binary weight and threshold of `model` into wasm memory once. */
+  preload(model: DeployModel): void {
+    for (const L of model.layers) {
+      for (const lin of [L.q, L.k, L.v, L.o, L.ffn1, L.ffn2]) {
+        for (const p of lin.parts) if (!this.weights.has(p.weight)) this.weights.set(p.weight, this.place(p.weight, true));
+        const t = lin.threshold;
+        if (t && !this.thresholds.has(t)) this.thresholds.set(t, { theta: this.put(t.theta, true), sense: this.put(t.sense, true) });
+      }
+    }
+  }
+
+  private static sameK(a: PackedBits, w: PackedBits): void {
+    if (a.cols !== w.cols || a.wordsPerRow !== w.wordsPerRow) {
+      fail('runtime_shape', 'operand widths differ', { expected: `${w.cols} columns`, received: String(a.cols) });
+    }
+  }
+
+  private dots(a: PackedBits, w: PackedBits, run: (a: number, w: PlacedWeight, out: number) => void): Int32Array {
+    WasmOps.sameK(a, w);
+    this.heap.resetScratch();
+    const pw = this.weight(w);
+    const pa = this.put(a.data, false);
+    const out = this.heap.scratch(4 * a.rows * w.rows);
+    run(pa, pw, out);
+    return this.heap.i32(out, a.rows * w.rows).slice();
+  }
+
+  xnorGemm(a: PackedBits, w: PackedBits): Int32Array {
+    return this.dots(a, w, (pa, pw, out) => this.k.xnorGemm(pa, pw.ptr, out, a.rows, w.rows, a.wordsPerRow, a.cols));
+  }
+
+  bitsGemm(x: PackedBits, w: PackedBits): Int32Array {
+    return this.dots(x, w, (px, pw, out) => this.k.bitsGemm(px, pw.ptr, pw.pw, out, x.rows, w.rows, x.wordsPerRow));
+  }
+
+  bitSerialGemm(planes: PackedBits[], signed: boolean, w: PackedBits): Int32Array {
+    const x = planes[0];
+    WasmOps.sameK(x, w);
+    this.heap.resetScratch();
+    const pw = this.weight(w);
+    const stacked = new Uint32Array(planes.length * x.data.length);
+    planes.forEach((p, b) => stacked.set(p.data, b * x.data.length));
+    const px = this.put(stacked, false);
+    const out = this.heap.scratch(4 * x.rows * w.rows);
+    this.k.bitSerialGemm(px, pw.ptr, pw.pw, out, x.rows, w.rows, x.wordsPerRow, planes.length, signed ? 1 : 0);
+    return this.heap.i32(out, x.rows * w.rows).slice();
+  }
+
+  thresholdGemm(input: 'signs' | 'bits', a: PackedBits, w: PackedBits, t: FoldedThreshold): PackedBits {
+    WasmOps.sameK(a, w);
+    this.heap.resetScratch();
+    const pw = this.weight(w);
+    const th = this.threshold(t);
+    const pa = this.put(a.data, false);
+    const outWords = wordsPerRowFor(w.rows);
+    const out = this.heap.scratch(4 * a.rows * outWords);
+    if (input === 'signs') this.k.xnorThreshold(pa, pw.ptr, th.theta, th.sense, out, a.rows, w.rows, a.wordsPerRow, a.cols, outWords);
+    else this.k.bitsThreshold(pa, pw.ptr, pw.pw, th.theta, th.sense, out, a.rows, w.rows, a.wordsPerRow, outWords);
+    return { rows: a.rows, cols: w.rows, wordsPerRow: outWords, data: this.heap.u32(out, a.rows * outWords).slice() };
+  }
+}
+
+/** Instantiate the kernel module from its bytes (Node: kernels-node.ts; browser: fetch). */
+export async function instantiateKernels(bytes: ArrayBuffer | Uint8Array): Promise<WasmOps> {
+  let instance: WebAssembly.Instance;
+  try {
+    ({ instance } = await WebAssembly.instantiate(bytes as BufferSource, {}));
+  } catch (e) {
+    return fail('runtime_kernels', `cannot instantiate the wasm kernels: ${(e as Error).message}`);
+  }
+  const k = instance.exports as unknown as KernelExports;
+  return new WasmOps(k, new WasmHeap(k.memory, k.heapBase()));
+}

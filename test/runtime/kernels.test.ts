@@ -1,0 +1,91 @@
+// Each wasm kernel against its plain TypeScript twin, bit-exact, on random shapes: K not a multiple of
+// 32/64/128, M or N of 1, and (for the bit-serial kernel) every supported bit width, signed and unsigned.
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { createRng, type Rng } from '../../src/common/rng.ts';
+import type { FoldedThreshold, PackedBits } from '../../src/format/model.ts';
+import { emptyBits, setBit } from '../../src/runtime/bits.ts';
+import type { WasmOps } from '../../src/runtime/kernels.ts';
+import { loadKernels } from '../../src/runtime/kernels-node.ts';
+import { bitSerialGemmRef, bitsGemmRef, thresholdGemmRef, xnorGemmRef } from '../../src/runtime/reference/kernels.ts';
+
+let ops: WasmOps;
+before(async () => { ops = await loadKernels(); });
+
+function randomBits(rng: Rng, rows: number, cols: number, density = 0.5): PackedBits {
+  const p = emptyBits(rows, cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) if (rng.next() < density) setBit(p, r, c);
+  return p;
+}
+
+/** Shapes (M, N, K): edge cases first, then random ones. */
+function shapes(rng: Rng): [number, number, number][] {
+  const fixed: [number, number, number][] = [
+    [1, 1, 1], [1, 7, 33], [5, 1, 65], [3, 3, 127], [2, 4, 128], [4, 2, 129], [1, 1, 255], [7, 5, 256], [9, 3, 257],
+    [6, 6, 31 * 256 + 128], [3, 2, 40 * 256 + 17], // more than 31 v128 steps: the byte counters are widened
+  ];
+  const random: [number, number, number][] = Array.from({ length: 12 }, () => [1 + rng.int(20), 1 + rng.int(20), 1 + rng.int(700)]);
+  return [...fixed, ...random];
+}
+
+test('xnorGemm equals the reference (±1 × ±1)', () => {
+  const rng = createRng('xnor');
+  for (const [M, N, K] of shapes(rng)) {
+    const a = randomBits(rng, M, K), w = randomBits(rng, N, K);
+    assert.deepEqual(ops.xnorGemm(a, w), xnorGemmRef(a, w), `M=${M} N=${N} K=${K}`);
+  }
+});
+
+test('bitsGemm equals the reference ({0,1} × ±1, sparse and dense inputs)', () => {
+  const rng = createRng('bits');
+  for (const [M, N, K] of shapes(rng)) {
+    const x = randomBits(rng, M, K, rng.next()), w = randomBits(rng, N, K);
+    assert.deepEqual(ops.bitsGemm(x, w), bitsGemmRef(x, w), `M=${M} N=${N} K=${K}`);
+  }
+});
+
+test('bitSerialGemm equals the reference (k = 2, 4, 8; signed and unsigned codes)', () => {
+  const rng = createRng('bitserial');
+  for (const [M, N, K] of shapes(rng).slice(0, 14)) {
+    for (const bits of [2, 4, 8]) {
+      for (const signed of [false, true]) {
+        const planes = Array.from({ length: bits }, () => randomBits(rng, M, K));
+        const w = randomBits(rng, N, K);
+        assert.deepEqual(ops.bitSerialGemm(planes, signed, w), bitSerialGemmRef(planes, signed, w), `M=${M} N=${N} K=${K} bits=${bits} signed=${signed}`);
+      }
+    }
+  }
+});
+
+function randomThreshold(rng: Rng, N: number, K: number): FoldedThreshold {
+  const theta = new Int32Array(N), sense = new Int8Array(N);
+  for (let n = 0; n < N; n++) {
+    theta[n] = rng.int(2 * K + 3) - K - 1; // includes the always-on and always-off ends
+    sense[n] = rng.next() < 0.5 ? 1 : -1;
+  }
+  return { theta, sense };
+}
+
+test('fused threshold kernels equal the reference (±1 and {0,1} inputs, output bits packed)', () => {
+  const rng = createRng('threshold');
+  for (const [M, N, K] of shapes(rng)) {
+    const a = randomBits(rng, M, K), w = randomBits(rng, N, K);
+    const t = randomThreshold(rng, N, K);
+    for (const input of ['signs', 'bits'] as const) {
+      const got = ops.thresholdGemm(input, a, w, t);
+      const want = thresholdGemmRef(input, a, w, t);
+      assert.deepEqual(got, want, `${input} M=${M} N=${N} K=${K}`);
+      if (M * N >= 64) assert.ok(got.data.some((x) => x !== 0), 'some output bits are set');
+    }
+  }
+});
+
+test('preloaded weights give the same products as weights copied per call', () => {
+  const rng = createRng('preload');
+  const a = randomBits(rng, 9, 300), w = randomBits(rng, 11, 300);
+  const before = ops.xnorGemm(a, w);
+  const model = { layers: [{ q: { parts: [{ weight: w }] }, k: { parts: [] }, v: { parts: [] }, o: { parts: [] }, ffn1: { parts: [] }, ffn2: { parts: [] } }] };
+  ops.preload(model as never);
+  assert.deepEqual(ops.xnorGemm(a, w), before);
+  assert.deepEqual(ops.bitsGemm(a, w), bitsGemmRef(a, w));
+});
