@@ -251,7 +251,9 @@ export function readBmtLayout(bytes: Uint8Array, file?: string): { header: BmtHe
   } catch (e) {
     return err('bmt_header', `header is not valid JSON: ${(e as Error).message}`, PREAMBLE_BYTES);
   }
-  const parsed = headerSchema.safeParse(json);
+  const parsed = headerSchema.safeParse(json, {
+    error: (iss) => (iss.code === 'invalid_type' && iss.input === undefined ? `missing (expected ${iss.expected})` : undefined),
+  });
   if (!parsed.success) {
     throw new BitedgeError(
       parsed.error.issues.slice(0, 10).map((i) => ({ code: 'bmt_header', message: i.message, file, offset: PREAMBLE_BYTES, path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) })),

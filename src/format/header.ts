@@ -55,7 +55,7 @@ export const headerSchema = z
     lnEmb: lnSchema,
     layers: z.array(layerSchema),
     labels: z.array(z.string()),
-    tokenizer: z.unknown(),
+    tokenizer: z.unknown().optional(),
     meta: z.record(z.string(), z.unknown()),
   })
   .strict()
