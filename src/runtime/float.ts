@@ -122,19 +122,16 @@ export function poolAndClassify(model: DeployModel, h: Float32Array): Float32Arr
   return dense(model.classifier, pooled);
 }
 
-/** erf, Abramowitz & Stegun 7.1.26 (|error| ≤ 1.5e-7). */
-export function erf(x: number): number {
-  const s = x < 0 ? -1 : 1;
-  const a = Math.abs(x);
-  const t = 1 / (1 + 0.3275911 * a);
-  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  return s * (1 - poly * Math.exp(-a * a));
-}
-
-/** The FFN activation in place: ReLU (BiT) or GELU(x) = x·Φ(x) (Hendrycks & Gimpel 2016). */
+/**
+ * The FFN activation in place: ReLU (BiT), or GELU in its tanh form as training computes it,
+ * 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (Hendrycks & Gimpel 2016).
+ */
 export function activateInPlace(y: Float32Array, activation: 'relu' | 'gelu'): void {
   if (activation === 'relu') for (let i = 0; i < y.length; i++) y[i] = y[i] > 0 ? y[i] : 0;
-  else for (let i = 0; i < y.length; i++) y[i] = 0.5 * y[i] * (1 + erf(y[i] / Math.SQRT2));
+  else {
+    const k = Math.sqrt(2 / Math.PI);
+    for (let i = 0; i < y.length; i++) { const x = y[i]; y[i] = 0.5 * x * (1 + Math.tanh(k * (x + 0.044715 * x * x * x))); }
+  }
 }
 
 /** Residual add then LayerNorm in place on h: h = LN(h + y). */

@@ -8,7 +8,7 @@ import { fail } from '../common/errors.ts';
 import type { ActSite, BinaryLinear, DeployLayer, DeployModel, FoldedThreshold, PackedBits } from '../format/model.ts';
 import { emptyBits, getBit, setBit } from './bits.ts';
 import {
-  activateInPlace, addAndNorm, embed, linearFromDots, linearFromFloat, poolAndClassify, softmaxRows, type Scores,
+  activateInPlace, addAndNorm, embed, siteScale, linearFromDots, linearFromFloat, poolAndClassify, softmaxRows, type Scores,
 } from './float.ts';
 import { encodeSite, operandCols, operandRows, operandValues, sliceOperand, transposeOperand, type Operand } from './operand.ts';
 import { thresholdFromDots } from './reference/kernels.ts';
@@ -109,13 +109,11 @@ function scaledProduct(ops: IntegerOps, a: Operand, b: Operand, c: number): Scor
 /** Binarized attention probabilities of one head (docs/forward.md; variants softmax-binary, threshold, shift-softmax). */
 function attentionProbs(S: Scores, T: number, mask: Uint8Array, att: DeployLayer['attention']): Operand {
   if (att.variant === 'threshold') {
-    // BiBERT-style: Pb = α_p · 1{S > τ}, masked keys 0
-    if (att.probs.kind !== 'binary-unsigned' || att.tau === undefined) {
-      fail('runtime_attention', 'the threshold attention variant needs a binary-unsigned probs site and tau');
-    }
+    // BiBERT-style: Pb = α_p · 1{S > τ}, masked keys 0 (α_p: the probs site's scale, as training uses it)
+    if (att.tau === undefined) fail('runtime_attention', 'the threshold attention variant needs tau');
     const bits = emptyBits(T, T);
-    for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) if (mask[j] && S.values[i * T + j] > att.tau) setBit(bits, i, j);
-    return { kind: 'bits', bits, scale: att.probs.alpha };
+    for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) if (mask[j] && S.values[i * T + j] > att.tau!) setBit(bits, i, j);
+    return { kind: 'bits', bits, scale: siteScale(att.probs) };
   }
   const P = softmaxRows(S, T, mask, att.variant === 'shift-softmax');
   return encodeSite(P, T, T, att.probs);
