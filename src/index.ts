@@ -1,4 +1,5 @@
 /** bitedge library entry point: one re-export per stage of the flow. */
 export * from './common/index.ts';
+export * from './data/index.ts';
 export * from './format/index.ts';
 export * from './dse/index.ts';

@@ -4,9 +4,12 @@
  */
 import { BitedgeError } from '../common/errors.ts';
 import type { Command } from './command.ts';
+import { dataCommand } from './data.ts';
+import { tokenizerCommand } from './tokenizer.ts';
+import { inspectCommand } from './inspect.ts';
 
 // One line per subcommand; keep this list in the order of the flow.
-const commands: Command[] = [];
+const commands: Command[] = [dataCommand, tokenizerCommand, inspectCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length), 8);
