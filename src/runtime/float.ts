@@ -40,14 +40,17 @@ export function embed(model: DeployModel, ids: Int32Array): Float32Array {
   return h;
 }
 
-/** Signed elastic binarization's bit: sign(x − β) = +1 ⇔ x ≥ β (BiT; sign(0) = +1). */
-export function signBit(x: number, beta: number): number {
-  return f(x - beta) >= 0 ? 1 : 0;
+/**
+ * Signed elastic binarization's bit: sign(x − β) = +1 ⇔ x − β ≥ 0 (BiT; sign(0) = +1). For float32 x, β
+ * the float32 difference is 0 only when x = β (gradual underflow), so this is x ≥ β exactly.
+ */
+export function signBit(x: number, beta: number): boolean {
+  return x >= beta;
 }
 
 /** Unsigned elastic binarization's bit: clamp(round((x − β)/α), 0, 1) = 1 ⇔ (x − β)/α > 0.5 (tie → 0). */
-export function unsignedBit(x: number, alpha: number, beta: number): number {
-  return f(f(x - beta) / alpha) > 0.5 ? 1 : 0;
+export function unsignedBit(x: number, alpha: number, beta: number): boolean {
+  return f(f(x - beta) / alpha) > 0.5;
 }
 
 /** Round half to even (as torch.round). */
@@ -74,15 +77,18 @@ export function siteScale(site: ActSite): number {
  */
 export function linearFromDots(dots: Int32Array[], scales: Float32Array[], qIn: number, bias: Float32Array, rows: number): Float32Array {
   const N = bias.length;
-  const coef = scales.map((s) => s.map((v) => v * qIn)); // float32 per-channel constants
   const y = new Float32Array(rows * N);
-  for (let m = 0; m < rows; m++) {
-    for (let n = 0; n < N; n++) {
-      let acc = 0;
-      for (let p = 0; p < dots.length; p++) acc += coef[p][n] * dots[p][m * N + n];
-      y[m * N + n] = acc + bias[n];
+  for (let p = 0; p < dots.length; p++) {
+    const coef = scales[p].map((v) => v * qIn); // float32 per-channel constants
+    const dot = dots[p];
+    for (let m = 0; m < rows; m++) {
+      const o = m * N;
+      // parts accumulate in float32, then the bias, in this order
+      if (p === 0) for (let n = 0; n < N; n++) y[o + n] = coef[n] * dot[o + n];
+      else for (let n = 0; n < N; n++) y[o + n] += coef[n] * dot[o + n];
     }
   }
+  for (let m = 0; m < rows; m++) for (let n = 0; n < N; n++) y[m * N + n] += bias[n];
   return y;
 }
 

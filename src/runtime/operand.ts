@@ -6,7 +6,7 @@
 import { fail } from '../common/errors.ts';
 import type { ActSite, PackedBits } from '../format/model.ts';
 import { emptyBits, getBit, setBit, sliceColumns, transposeBits } from './bits.ts';
-import { betaAt, lsqCode, signBit, unsignedBit } from './float.ts';
+import { lsqCode, signBit, unsignedBit } from './float.ts';
 
 export type Operand =
   | { kind: 'signs'; bits: PackedBits; scale: number }
@@ -31,14 +31,21 @@ export function encodeSite(x: Float32Array, rows: number, cols: number, site: Ac
     case 'binary-unsigned': {
       const bits = emptyBits(rows, cols);
       const signed = site.kind === 'binary-signed';
+      const { alpha } = site;
+      const beta = site.beta.length === 1 ? new Float32Array(cols).fill(site.beta[0]) : site.beta;
       for (let r = 0; r < rows; r++) {
-        for (let c = 0; c < cols; c++) {
-          const v = x[r * cols + c];
-          const on = signed ? signBit(v, betaAt(site.beta, c)) : unsignedBit(v, site.alpha, betaAt(site.beta, c));
-          if (on) setBit(bits, r, c);
+        const o = r * cols, wo = r * bits.wordsPerRow;
+        for (let c0 = 0; c0 < cols; c0 += 32) {
+          let word = 0;
+          const end = Math.min(32, cols - c0);
+          for (let b = 0; b < end; b++) {
+            const c = c0 + b;
+            if (signed ? signBit(x[o + c], beta[c]) : unsignedBit(x[o + c], alpha, beta[c])) word |= 1 << b;
+          }
+          bits.data[wo + (c0 >>> 5)] = word;
         }
       }
-      return { kind: signed ? 'signs' : 'bits', bits, scale: site.alpha };
+      return { kind: signed ? 'signs' : 'bits', bits, scale: alpha };
     }
     case 'kbit': {
       const planes = Array.from({ length: site.bits }, () => emptyBits(rows, cols));
