@@ -6,3 +6,4 @@ export { crc32 } from './crc32.ts';
 export { deployModelIssues, validateDeployModel, firstRowWithPaddingBits, siteChannels } from './validate.ts';
 export { writeBmtFile, readBmtFile, readBmtBytes } from './file.ts';
 export { randomDeployModel, randomFloatModel, randomPackedBits, TINY_SHAPE, type RandomDeployOptions } from './random.ts';
+export { describeBmt, formatDescription, fp32PartBytes, siteBits, type BmtDescription, type LinearRow, type SiteRow, type PartRow } from './describe.ts';
