@@ -41,10 +41,17 @@ export function decodeUtf8Strict(bytes: Uint8Array, file: string): string {
   }
 }
 
+/** A read error in words: "no such file", "is a directory", … (the errno code otherwise). */
+function readErrorText(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'is a directory', EACCES: 'permission denied' };
+  return (code && words[code]) ?? code ?? (e as Error).message;
+}
+
 /** Reads a whole file as strict UTF-8; a missing or unreadable file is a one-line error. */
 export function readTextFile(file: string): string {
   let bytes: Uint8Array;
   try { bytes = readFileSync(file); }
-  catch (e) { fail('file_unreadable', `cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file }); }
+  catch (e) { fail('file_unreadable', `cannot read file (${readErrorText(e)})`, { file }); }
   return decodeUtf8Strict(bytes, file);
 }
