@@ -1,13 +1,21 @@
-/** .bmt files on disk (Node only; the browser passes fetched bytes to decodeBmt). */
+/** .bmt and .onnx files on disk (Node only; the browser passes fetched bytes to decodeBmt). */
 import { readFileSync, statSync } from 'node:fs';
 import { writeFileAtomic } from '../common/atomic.ts';
 import { fail } from '../common/errors.ts';
 import { decodeBmt, encodeBmt } from './bmt.ts';
-import type { DeployModel } from './model.ts';
+import type { DeployModel, FloatModel } from './model.ts';
+import { exportOnnx } from './onnx.ts';
 
 /** Encodes `model` and writes it atomically: the target holds the old file or the whole new one. */
 export function writeBmtFile(path: string, model: DeployModel): number {
   const bytes = encodeBmt(model);
+  writeFileAtomic(path, bytes);
+  return bytes.length;
+}
+
+/** Exports the FP32 model to ONNX and writes it atomically; returns the byte count. */
+export function writeOnnxFile(path: string, model: FloatModel): number {
+  const bytes = exportOnnx(model);
   writeFileAtomic(path, bytes);
   return bytes.length;
 }

@@ -4,6 +4,8 @@ export { encodeBmt, decodeBmt, readBmtLayout, BMT_MAGIC, BMT_VERSION, type Tenso
 export { type BmtHeader } from './header.ts';
 export { crc32 } from './crc32.ts';
 export { deployModelIssues, validateDeployModel, firstRowWithPaddingBits, siteChannels } from './validate.ts';
-export { writeBmtFile, readBmtFile, readBmtBytes } from './file.ts';
+export { writeBmtFile, readBmtFile, readBmtBytes, writeOnnxFile } from './file.ts';
 export { randomDeployModel, randomFloatModel, randomPackedBits, TINY_SHAPE, type RandomDeployOptions } from './random.ts';
 export { describeBmt, formatDescription, fp32PartBytes, siteBits, type BmtDescription, type LinearRow, type SiteRow, type PartRow } from './describe.ts';
+export { exportOnnx, ONNX_IR_VERSION, ONNX_OPSET } from './onnx.ts';
+export { floatReferenceForward, gelu, erf } from './float-forward.ts';
