@@ -59,7 +59,7 @@ export function floatReferenceForward(model: FloatModel, ids: ArrayLike<number>,
     const keep = Array.from({ length: T }, (_, t) => mask[b * T + t] !== 0);
     if (!keep.some(Boolean)) fail('forward_input', `sequence ${b} has no unmasked position`);
     // h = LN_emb(tok[ids] + pos)                                           (T, H)
-    let h = new Float64Array(T * H);
+    let h: Float64Array = new Float64Array(T * H);
     for (let t = 0; t < T; t++) {
       const id = ids[b * T + t];
       if (!Number.isInteger(id) || id < 0 || id >= V) fail('forward_input', `token id ${id} at position ${t} is outside [0, ${V})`);
