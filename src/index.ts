@@ -2,4 +2,5 @@
 export * from './common/index.ts';
 export * from './data/index.ts';
 export * from './format/index.ts';
+export * from './runtime/index.ts';
 export * from './dse/index.ts';

@@ -7,9 +7,10 @@ import type { Command } from './command.ts';
 import { dataCommand } from './data.ts';
 import { tokenizerCommand } from './tokenizer.ts';
 import { inspectCommand } from './inspect.ts';
+import { runCommand } from './run.ts';
 
 // One line per subcommand; keep this list in the order of the flow.
-const commands: Command[] = [dataCommand, tokenizerCommand, inspectCommand];
+const commands: Command[] = [dataCommand, tokenizerCommand, inspectCommand, runCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length), 8);
