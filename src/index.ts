@@ -4,3 +4,5 @@ export * from './data/index.ts';
 export * from './format/index.ts';
 export * from './runtime/index.ts';
 export * from './dse/index.ts';
+export * from './bat/index.ts';
+export * from './report/index.ts';

@@ -8,9 +8,11 @@ import { dataCommand } from './data.ts';
 import { tokenizerCommand } from './tokenizer.ts';
 import { inspectCommand } from './inspect.ts';
 import { runCommand } from './run.ts';
+import { hwCommand } from './hw.ts';
+import { simCommand } from './sim.ts';
 
 // One line per subcommand; keep this list in the order of the flow.
-const commands: Command[] = [dataCommand, tokenizerCommand, inspectCommand, runCommand];
+const commands: Command[] = [dataCommand, tokenizerCommand, inspectCommand, runCommand, hwCommand, simCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length), 8);
