@@ -21,13 +21,40 @@ export const TENSOR_NAME_BYTES = 40;
 export const CHECKSUM_BYTES = 4;
 export const ALIGN = 64;
 
-export type BmtDtype = 'u32' | 'i32' | 'i8' | 'f32';
+/** `i4`: two's-complement 4-bit codes, two per byte (low nibble first), each row padded to a whole byte. */
+export type BmtDtype = 'u32' | 'i32' | 'i8' | 'f32' | 'i4';
 /** Tensor dtype codes in the table (byte 40 of an entry). */
-export const DTYPE_CODES: Record<BmtDtype, number> = { u32: 1, i32: 2, i8: 3, f32: 4 };
-const DTYPE_BY_CODE: Record<number, BmtDtype> = { 1: 'u32', 2: 'i32', 3: 'i8', 4: 'f32' };
-const DTYPE_BYTES: Record<BmtDtype, number> = { u32: 4, i32: 4, i8: 1, f32: 4 };
+export const DTYPE_CODES: Record<BmtDtype, number> = { u32: 1, i32: 2, i8: 3, f32: 4, i4: 5 };
+const DTYPE_BY_CODE: Record<number, BmtDtype> = { 1: 'u32', 2: 'i32', 3: 'i8', 4: 'f32', 5: 'i4' };
+const DTYPE_BYTES: Record<Exclude<BmtDtype, 'i4'>, number> = { u32: 4, i32: 4, i8: 1, f32: 4 };
 
-type Typed = Float32Array | Uint32Array | Int32Array | Int8Array;
+type Typed = Float32Array | Uint32Array | Int32Array | Int8Array | Uint8Array;
+
+/** Bytes a tensor of `dtype` and `dims` occupies (before alignment padding); exact in a double for u32 dims. */
+export function tensorByteLength(dtype: BmtDtype, dims: number[]): number {
+  if (dtype === 'i4') return dims.length === 1 ? Math.ceil(dims[0] / 2) : dims[0] * Math.ceil(dims[1] / 2);
+  return dims.reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype];
+}
+
+/** Packs 4-bit codes (rows × cols) two per byte, low nibble first, rows padded to a whole byte. */
+export function packInt4(codes: Int8Array, rows: number, cols: number): Uint8Array {
+  const bpr = Math.ceil(cols / 2);
+  const out = new Uint8Array(rows * bpr);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * bpr + (c >> 1)] |= (codes[r * cols + c] & 0xf) << ((c & 1) * 4);
+  return out;
+}
+
+/** Unpacks packInt4's layout; returns the codes and the first row whose padding nibble is set (or −1). */
+export function unpackInt4(packed: Uint8Array, rows: number, cols: number): { codes: Int8Array; badRow: number } {
+  const bpr = Math.ceil(cols / 2);
+  const codes = new Int8Array(rows * cols);
+  let badRow = -1;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) codes[r * cols + c] = (((packed[r * bpr + (c >> 1)] >> ((c & 1) * 4)) & 0xf) << 28) >> 28;
+    if (cols & 1 && packed[r * bpr + bpr - 1] >> 4 && badRow < 0) badRow = r;
+  }
+  return { codes, badRow };
+}
 
 /** One row of the tensor table. */
 export interface TensorEntry {
@@ -69,6 +96,7 @@ function linearHeader(l: BinaryLinear): LinearHeader {
 export function headerOf(model: DeployModel): BmtHeader {
   return {
     shape: { ...model.shape },
+    embeddingBits: model.tokenEmbeddingCodes?.bits ?? 32,
     lnEmb: { eps: model.lnEmb.eps },
     layers: model.layers.map((L) => ({
       qkvIn: siteHeader(L.qkvIn),
@@ -133,7 +161,13 @@ export function tensorsOf(model: DeployModel): NamedTensor[] {
     f32(`${name}.bias`, d.bias, [d.outFeatures]);
   };
   const { vocabSize: V, seqLen: T, hidden: H } = model.shape;
-  f32('tokenEmbedding', model.tokenEmbedding, [V, H]);
+  const q = model.tokenEmbeddingCodes;
+  if (!q) f32('tokenEmbedding', model.tokenEmbedding, [V, H]);
+  else {
+    f32('tokenEmbeddingCodes.scale', q.scale, [V]);
+    if (q.bits === 8) out.push({ name: 'tokenEmbeddingCodes.codes', dtype: 'i8', dims: [V, H], data: q.codes });
+    else out.push({ name: 'tokenEmbeddingCodes.codes', dtype: 'i4', dims: [V, H], data: packInt4(q.codes, V, H) });
+  }
   f32('positionEmbedding', model.positionEmbedding, [T, H]);
   ln('lnEmb', model.lnEmb);
   model.layers.forEach((L, i) => {
@@ -281,8 +315,8 @@ export function readBmtLayout(bytes: Uint8Array, file?: string): { header: BmtHe
     if (rank === 1 && dv.getUint32(at + 48, true) !== 0) err('bmt_tensor', `tensor ${name}: dim 1 of a rank-1 tensor must be 0`, at + 48);
     const offset = dv.getUint32(at + 52, true);
     const byteLength = dv.getUint32(at + 56, true);
-    const elements = dims.reduce((a, b) => a * b, 1);
-    if (elements * DTYPE_BYTES[dtype] !== byteLength) err('bmt_tensor', `tensor ${name}: byte length disagrees with its dims`, at + 56, { expected: String(elements * DTYPE_BYTES[dtype]), received: String(byteLength) });
+    const expectedBytes = tensorByteLength(dtype, dims);
+    if (expectedBytes !== byteLength) err('bmt_tensor', `tensor ${name}: byte length disagrees with its dims`, at + 56, { expected: String(expectedBytes), received: String(byteLength) });
     if (offset % ALIGN !== 0) err('bmt_tensor', `tensor ${name}: offset ${offset} is not ${ALIGN}-byte aligned`, at + 52);
     if (offset < prevEnd) err('bmt_tensor', `tensor ${name}: offset ${offset} overlaps the table or the previous tensor (ends at ${prevEnd})`, at + 52);
     if (byteLength > body - offset || offset > body) err('bmt_truncated', `tensor ${name}: bytes [${offset}, ${offset + byteLength}) run past the data (ends at ${body})`, at + 52);
@@ -300,13 +334,14 @@ function hex32(x: number): string {
 class TensorReader {
   private readonly byName = new Map<string, TensorEntry>();
   private readonly used = new Set<string>();
-  constructor(private readonly bytes: Uint8Array, entries: TensorEntry[], private readonly file?: string) {
+  constructor(private readonly bytes: Uint8Array, entries: TensorEntry[], readonly file?: string) {
     for (const e of entries) this.byName.set(e.name, e);
   }
   take(name: string, dtype: 'f32', dims: number[]): Float32Array;
   take(name: string, dtype: 'u32', dims: number[]): Uint32Array;
   take(name: string, dtype: 'i32', dims: number[]): Int32Array;
   take(name: string, dtype: 'i8', dims: number[]): Int8Array;
+  take(name: string, dtype: 'i4', dims: number[]): Uint8Array;
   take(name: string, dtype: BmtDtype, dims: number[]): Typed {
     const e = this.byName.get(name);
     if (!e) fail('bmt_tensor', `tensor ${name} is missing from the table`, { file: this.file });
@@ -320,11 +355,15 @@ class TensorReader {
     if (dtype === 'f32') return new Float32Array(buf);
     if (dtype === 'u32') return new Uint32Array(buf);
     if (dtype === 'i32') return new Int32Array(buf);
+    if (dtype === 'i4') return new Uint8Array(buf);
     return new Int8Array(buf);
   }
   /** Fails on a table entry the header does not account for. */
   checkAllUsed(): void {
     for (const [name, e] of this.byName) if (!this.used.has(name)) fail('bmt_tensor', `unexpected tensor ${name} in the table`, { file: this.file, offset: e.offset });
+  }
+  offsetOfTensor(name: string): number | undefined {
+    return this.byName.get(name)?.offset;
   }
   storedDims(name: string): number[] | undefined {
     return this.byName.get(name)?.dims;
@@ -364,7 +403,23 @@ function buildModel(h: BmtHeader, r: TensorReader): DeployModel {
     weight: r.take(`${name}.weight`, 'f32', [outF, inF]),
     bias: r.take(`${name}.bias`, 'f32', [outF]),
   });
-  const tokenEmbedding = r.take('tokenEmbedding', 'f32', [V, H]);
+  let tokenEmbedding: Float32Array;
+  let tokenEmbeddingCodes: DeployModel['tokenEmbeddingCodes'];
+  if (h.embeddingBits === 32) tokenEmbedding = r.take('tokenEmbedding', 'f32', [V, H]);
+  else {
+    const scale = r.take('tokenEmbeddingCodes.scale', 'f32', [V]);
+    let codes: Int8Array;
+    if (h.embeddingBits === 8) codes = r.take('tokenEmbeddingCodes.codes', 'i8', [V, H]);
+    else {
+      const unpacked = unpackInt4(r.take('tokenEmbeddingCodes.codes', 'i4', [V, H]), V, H);
+      if (unpacked.badRow >= 0) fail('bmt_tensor', `tokenEmbeddingCodes.codes: row ${unpacked.badRow} has a non-zero padding nibble`, { file: r.file, offset: r.offsetOfTensor('tokenEmbeddingCodes.codes') });
+      codes = unpacked.codes;
+    }
+    // Dequantize: tokenEmbedding = fround(code · scale[row]); 4·V·H bytes, at most 8× the checked bytes of the codes.
+    tokenEmbedding = new Float32Array(V * H);
+    for (let i = 0; i < V * H; i++) tokenEmbedding[i] = codes[i] * scale[Math.floor(i / H)];
+    tokenEmbeddingCodes = { bits: h.embeddingBits, scale, codes };
+  }
   const positionEmbedding = r.take('positionEmbedding', 'f32', [T, H]);
   const lnEmb = ln('lnEmb', h.lnEmb.eps);
   const layers: DeployLayer[] = h.layers.map((L, i) => {
@@ -391,7 +446,7 @@ function buildModel(h: BmtHeader, r: TensorReader): DeployModel {
   });
   const pooler = dense('pooler', H, H);
   const classifier = dense('classifier', H, N);
-  return { shape: { ...h.shape }, tokenEmbedding, positionEmbedding, lnEmb, layers, pooler, classifier, labels: h.labels, tokenizer: h.tokenizer, meta: h.meta };
+  return { shape: { ...h.shape }, tokenEmbedding, ...(tokenEmbeddingCodes ? { tokenEmbeddingCodes } : {}), positionEmbedding, lnEmb, layers, pooler, classifier, labels: h.labels, tokenizer: h.tokenizer, meta: h.meta };
 }
 
 /** A β holds one value (per tensor) or one per channel: expect 1 when the table says 1, else the channel count. */

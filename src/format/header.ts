@@ -52,6 +52,8 @@ export const layerSchema = z
 export const headerSchema = z
   .object({
     shape: shapeSchema,
+    /** 32: tensor `tokenEmbedding` (f32); 8 or 4: `tokenEmbeddingCodes.scale` (f32) and `.codes` (i8 or i4). */
+    embeddingBits: z.union([z.literal(32), z.literal(8), z.literal(4)]),
     lnEmb: lnSchema,
     layers: z.array(layerSchema),
     labels: z.array(z.string()),

@@ -117,6 +117,14 @@ export interface DeployModel {
   shape: EncoderShape;
   /** Token embedding, vocabSize × hidden, row-major. */
   tokenEmbedding: Float32Array;
+  /**
+   * Optional k-bit storage of the token embedding (the largest tensor of a small binary model): symmetric
+   * per row, `tokenEmbedding[r·H + c] = fround(codes[r·H + c] · scale[r])` exactly, codes in
+   * [−2^(bits−1), 2^(bits−1) − 1]. When present the .bmt file stores codes and scales instead of float32;
+   * the decoder restores both fields, so consumers can keep reading `tokenEmbedding`.
+   * Made by `quantizeTokenEmbedding` (src/format/quantize.ts).
+   */
+  tokenEmbeddingCodes?: { bits: 8 | 4; scale: Float32Array; codes: Int8Array };
   /** Position embedding, seqLen × hidden, row-major. */
   positionEmbedding: Float32Array;
   lnEmb: LayerNormParams;

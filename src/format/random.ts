@@ -18,6 +18,7 @@ import type {
   PackedBits,
 } from './model.ts';
 import { wordsPerRowFor } from './model.ts';
+import { quantizeTokenEmbedding } from './quantize.ts';
 import { siteChannels } from './validate.ts';
 
 export interface RandomDeployOptions {
@@ -31,6 +32,8 @@ export interface RandomDeployOptions {
   thresholds?: boolean;
   /** FFN activation; default `relu`. */
   activation?: 'relu' | 'gelu';
+  /** Token embedding storage: 32 (float32, default) or 8/4 (quantizeTokenEmbedding). */
+  embeddingBits?: 32 | 8 | 4;
 }
 
 /** Small shape for tests: a head size of 8, K not a multiple of 32 in the FFN. */
@@ -150,7 +153,7 @@ export function randomDeployModel(shape: EncoderShape, seed: number | string, op
       ln2: randomLn(rng, H),
     };
   });
-  return {
+  const model: DeployModel = {
     shape: { ...shape },
     tokenEmbedding: f32(rng, V * H, 0, 1),
     positionEmbedding: f32(rng, T * H, 0, 0.5),
@@ -162,6 +165,8 @@ export function randomDeployModel(shape: EncoderShape, seed: number | string, op
     tokenizer: { kind: 'random', vocabSize: V },
     meta: { seed: String(seed), source: 'randomDeployModel' },
   };
+  const bits = options.embeddingBits ?? 32;
+  return bits === 32 ? model : quantizeTokenEmbedding(model, bits);
 }
 
 /** A random FP32 model of `shape` (for the ONNX export and the speed comparison), reproducible from `seed`. */

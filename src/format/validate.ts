@@ -145,6 +145,26 @@ function checkDense(c: Collector, d: DenseParams, inF: number, outF: number, pat
   checkF32(c, d.bias, outF, [...path, 'bias']);
 }
 
+/** k-bit token embedding: codes in range, scales finite and ≥ 0, and tokenEmbedding exactly their product. */
+function checkEmbeddingCodes(c: Collector, model: DeployModel): void {
+  const q = model.tokenEmbeddingCodes!;
+  const { vocabSize: V, hidden: H } = model.shape;
+  const path = ['tokenEmbeddingCodes'];
+  if (q.bits !== 8 && q.bits !== 4) return c.add('bmt_header', 'bits must be 8 or 4', [...path, 'bits'], undefined, String(q.bits));
+  checkF32(c, q.scale, V, [...path, 'scale']);
+  if (!(q.codes instanceof Int8Array) || q.codes.length !== V * H) return c.add('bmt_tensor', 'codes must be an Int8Array of vocabSize × hidden', [...path, 'codes']);
+  if (!(q.scale instanceof Float32Array) || q.scale.length !== V || !(model.tokenEmbedding instanceof Float32Array) || model.tokenEmbedding.length !== V * H) return;
+  const lo = -(2 ** (q.bits - 1)), hi = 2 ** (q.bits - 1) - 1;
+  const badScale = q.scale.findIndex((x) => !(x >= 0));
+  if (badScale >= 0) return c.add('bmt_tensor', `scale of row ${badScale} must be ≥ 0`, [...path, 'scale'], '≥ 0', String(q.scale[badScale]));
+  for (let i = 0; i < V * H; i++) {
+    if (q.codes[i] < lo || q.codes[i] > hi) return c.add('bmt_tensor', `code ${i} is outside the ${q.bits}-bit range`, [...path, 'codes'], `[${lo}, ${hi}]`, String(q.codes[i]));
+    if (model.tokenEmbedding[i] !== Math.fround(q.codes[i] * q.scale[Math.floor(i / H)])) {
+      return c.add('bmt_tensor', `tokenEmbedding[${i}] is not code × scale of its row`, ['tokenEmbedding']);
+    }
+  }
+}
+
 /** All structural issues of `model` (at most 20), empty when it is valid. */
 export function deployModelIssues(model: DeployModel): Issue[] {
   const c = new Collector();
@@ -153,6 +173,7 @@ export function deployModelIssues(model: DeployModel): Issue[] {
   const { hidden: H, ffn: F } = s;
   const ch = siteChannels(s);
   checkF32(c, model.tokenEmbedding, s.vocabSize * H, ['tokenEmbedding']);
+  if (model.tokenEmbeddingCodes !== undefined) checkEmbeddingCodes(c, model);
   checkF32(c, model.positionEmbedding, s.seqLen * H, ['positionEmbedding']);
   checkLn(c, model.lnEmb, H, ['lnEmb']);
   if (!Array.isArray(model.layers) || model.layers.length !== s.layers) {

@@ -17,6 +17,8 @@ import type { DeployModel } from '../../src/format/model.ts';
 const rng = createRng('bmt-fuzz');
 const bases = [0, 1, 2, 3].map((s) => encodeBmt(randomDeployModel(TINY_SHAPE, s)));
 bases.push(encodeBmt(randomDeployModel({ vocabSize: 7, seqLen: 3, hidden: 4, heads: 2, ffn: 5, layers: 1, numLabels: 3 }, 9, { parts: 2 })));
+bases.push(encodeBmt(randomDeployModel({ ...TINY_SHAPE, hidden: 9, heads: 3 }, 4, { embeddingBits: 4 })));
+bases.push(encodeBmt(randomDeployModel(TINY_SHAPE, 5, { embeddingBits: 8 })));
 
 const stats = { cases: 0, decoded: 0, codes: new Map<string, number>() };
 
@@ -49,7 +51,8 @@ function check(bytes: Uint8Array, what: string): void {
   const ms = performance.now() - t0;
   assert.ok(ms < 2000, `${what}: decode took ${ms.toFixed(0)} ms`);
   const grown = process.memoryUsage().arrayBuffers - before;
-  assert.ok(grown < 2 * bytes.length + (1 << 20), `${what}: array buffers grew by ${grown} bytes for a ${bytes.length}-byte file`);
+  // Bound: tensor copies (≤ the file) plus a k-bit embedding expanded to float32 (≤ 8× its codes).
+  assert.ok(grown < 8 * bytes.length + (1 << 20), `${what}: array buffers grew by ${grown} bytes for a ${bytes.length}-byte file`);
   if (model) {
     stats.decoded++;
     assert.deepEqual(deployModelIssues(model), [], what);
@@ -260,6 +263,15 @@ test('tensor contents: NaN scales, set padding bits and bad senses are rejected 
       return true;
     });
   }
+});
+
+test('a set padding nibble in 4-bit embedding codes is rejected at that tensor', () => {
+  const shape = { ...TINY_SHAPE, hidden: 9, heads: 3 };
+  const base = encodeBmt(randomDeployModel(shape, 1, { embeddingBits: 4 }));
+  const codes = readBmtLayout(base).entries.find((e) => e.name === 'tokenEmbeddingCodes.codes')!;
+  const b = base.slice();
+  b[codes.offset + 4 + 5] |= 0x10; // row 1's last byte (5 bytes per row): its high nibble is padding
+  assert.throws(() => decodeBmt(reseal(b)), (e) => e instanceof BitedgeError && e.issues[0].offset === codes.offset && /row 1 has a non-zero padding nibble/.test(e.message));
 });
 
 test('fuzz summary: thousands of cases, both outcomes seen', () => {

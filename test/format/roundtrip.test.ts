@@ -29,6 +29,30 @@ test('random models are valid and round-trip exactly through encode/decode', () 
   }
 });
 
+test('k-bit token embeddings: 4× / 8× smaller, exact round trip, odd hidden sizes pad a nibble', () => {
+  for (const hidden of [24, 7]) {
+    const shape = { ...TINY_SHAPE, hidden, heads: 1, vocabSize: 500 };
+    const plain = encodeBmt(randomDeployModel(shape, 2)).length;
+    for (const bits of [8, 4] as const) {
+      const m = randomDeployModel(shape, 2, { embeddingBits: bits });
+      assert.deepEqual(deployModelIssues(m), []);
+      const q = m.tokenEmbeddingCodes!;
+      assert.equal(q.bits, bits);
+      assert.ok(q.codes.some((c) => c === -(2 ** (bits - 1)) + 1) && q.codes.some((c) => c === 2 ** (bits - 1) - 1), 'codes span the range');
+      const bytes = encodeBmt(m);
+      assert.deepStrictEqual(decodeBmt(bytes), m);
+      const saved = plain - bytes.length;
+      const floatBytes = 4 * shape.vocabSize * hidden;
+      const stored = shape.vocabSize * (bits === 8 ? hidden : Math.ceil(hidden / 2)) + 4 * shape.vocabSize;
+      // Within alignment padding and the header text's few extra bytes.
+      assert.ok(Math.abs(saved - (floatBytes - stored)) < 256, `saved ${saved} bytes, expected about ${floatBytes - stored}`);
+    }
+  }
+  const m = randomDeployModel(TINY_SHAPE, 3, { embeddingBits: 8 });
+  m.tokenEmbedding[5] += 1e-3;
+  assert.throws(() => encodeBmt(m), /not code × scale/);
+});
+
 test('random models cover every site kind, both part counts, thresholds and all attention variants', () => {
   const kinds = new Set<string>(), parts = new Set<number>(), variants = new Set<string>();
   let thresholds = 0;
