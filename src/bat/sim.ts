@@ -223,6 +223,7 @@ function account(s: Schedule, hw: Hardware, tasks: Task[], start: Float64Array, 
     ops += t.ops;
     if (!t.engine || t.cycles === 0) return;
     byEngine[t.engine].push(i);
+    if (t.stage < 0) return; // a layer's weight load runs ahead, during the previous layer: not part of the phase's pipeline
     const key = `${t.phase}:${t.engine}`;
     firstStart.set(key, Math.min(firstStart.get(key) ?? Infinity, start[i]));
     lastEnd.set(key, Math.max(lastEnd.get(key) ?? 0, end[i]));

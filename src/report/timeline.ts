@@ -27,7 +27,7 @@ function tickStep(span: number, n: number): number {
 }
 
 export function timelineSvg(sim: SimResult, opts: { width?: number; title?: string } = {}): string {
-  const W = opts.width ?? 1200, left = 120, right = 20, top = 46, rowH = 24, gap = 6;
+  const W = opts.width ?? 1200, left = 120, right = 20, top = 62, rowH = 24, gap = 6;
   const plotW = W - left - right;
   const rows = ENGINES.length;
   const bandY = top, bandH = 14;
