@@ -21,6 +21,12 @@ test('training does not depend on the order of the word map', () => {
   }), { numRuns: 100 });
 });
 
+test('a shorter run learns a prefix of a longer one (so a smaller vocabulary is a prefix of the merges)', () => {
+  fc.assert(fc.property(wordCounts, fc.integer({ min: 0, max: 20 }), (counts, k) => {
+    assert.deepEqual(trainBpe(counts, k), trainBpe(counts, 40).slice(0, k));
+  }), { numRuns: 100 });
+});
+
 test('ties go to the smallest (left, right) pair of ids', () => {
   // "ab" and "cd" both occur 3 times; (a, b) = (97, 98) is smaller than (99, 100), so it is merged first.
   const merges = trainBpe(new Map([['cd', 3], ['ab', 3]]), 2);
