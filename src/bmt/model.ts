@@ -188,10 +188,22 @@ export function effectiveWeight(ctx: ForwardCtx, prefix: string): T {
   return q.weight ? q.weight.apply(p[`${prefix}.w`]) : p[`${prefix}.w`];
 }
 
+/**
+ * x · w for 2-D x (N, K) and w (K, M), with the gradient written as plain matMuls on explicit transposes:
+ * tfjs-wasm's transposed-operand matMul path is 5–10× slower than its plain one (measured, docs/bmt.md).
+ */
+const matMulPlain = tf.customGrad(((a: T, b: T, save: tf.GradSaveFunc) => {
+  save([a, b]);
+  return {
+    value: tf.matMul(a, b),
+    gradFunc: (dy: T, saved: T[]) => [tf.matMul(dy, tf.transpose(saved[1])), tf.matMul(tf.transpose(saved[0]), dy)],
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: T, b: T) => T;
+
 function linear(ctx: ForwardCtx, x: T, prefix: string): T {
   const [B, Tn, I] = x.shape;
-  const w = effectiveWeight(ctx, prefix);
-  const y = tf.matMul(tf.reshape(x, [B * Tn, I]), w, false, true); // (B·T, out)
+  const w = effectiveWeight(ctx, prefix); // (out, in)
+  const y = matMulPlain(tf.reshape(x, [B * Tn, I]), tf.transpose(w)); // (B·T, out)
   return tf.reshape(tf.add(y, ctx.p[`${prefix}.b`]), [B, Tn, w.shape[0]]);
 }
 
@@ -241,8 +253,8 @@ export function forward(ctx: ForwardCtx, emb: T, mask: T): ForwardOut {
     hiddens.push(h);
   }
   const cls = tf.reshape(tf.slice(h, [0, 0, 0], [B, 1, H]), [B, H]);
-  const pooled = tf.tanh(tf.add(tf.matMul(cls, p['pool.w'], false, true), p['pool.b']));
-  const logits = tf.add(tf.matMul(pooled, p['cls.w'], false, true), p['cls.b']);
+  const pooled = tf.tanh(tf.add(matMulPlain(cls, tf.transpose(p['pool.w'])), p['pool.b']));
+  const logits = tf.add(matMulPlain(pooled, tf.transpose(p['cls.w'])), p['cls.b']);
   return { logits, hiddens };
 }
 

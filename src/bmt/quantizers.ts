@@ -10,6 +10,11 @@ import { tf } from './engine.ts';
 
 type T = tf.Tensor;
 
+/** tf.customGrad with typed positional inputs (tfjs types its callback as variadic). */
+function customGrad<F extends (...args: T[]) => T>(fn: (...args: never[]) => { value: T; gradFunc: (dy: T, saved: T[]) => T | T[] }): F {
+  return tf.customGrad(fn as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as F;
+}
+
 /** Floor of elastic scales (BiT): α never goes below this in the forward pass. */
 export const ALPHA_FLOOR = 1e-5;
 
@@ -63,7 +68,7 @@ export function twnForward(w: T, perChannel: boolean, pow2: boolean): T {
 
 /** Wrap a weight quantizer with the identity straight-through estimator: ∂Ŵ/∂W = 1. */
 function withIdentitySte(fwd: (w: T) => T): (w: T) => T {
-  return tf.customGrad((w: T) => ({ value: fwd(w), gradFunc: (dy: T) => dy })) as (w: T) => T;
+  return customGrad<(w: T) => T>((w: T) => ({ value: fwd(w), gradFunc: (dy: T) => dy }));
 }
 
 // ------------------------------------------------------------------------------------------ activations
@@ -73,7 +78,7 @@ function withIdentitySte(fwd: (w: T) => T): (w: T) => T {
  * ∂y/∂x = 1{|x'/α| ≤ 1}; ∂L/∂α = Σ sign(x')·g / √N; ∂L/∂β = −Σ ∂L/∂x (over all but the channel axis).
  */
 export function elasticSigned(pow2: boolean): (x: T, alpha: T, beta: T) => T {
-  return tf.customGrad((x: T, alpha: T, beta: T, save: tf.GradSaveFunc) => {
+  return customGrad<(x: T, alpha: T, beta: T) => T>((x: T, alpha: T, beta: T, save: tf.GradSaveFunc) => {
     const a = pow2 ? pow2Round(tf.maximum(alpha, ALPHA_FLOOR)) : tf.maximum(alpha, ALPHA_FLOOR);
     const xs = tf.sub(x, beta);
     const s = signPlus(xs);
@@ -89,7 +94,7 @@ export function elasticSigned(pow2: boolean): (x: T, alpha: T, beta: T) => T {
         return [dx, dAlpha, dBeta];
       },
     };
-  }) as (x: T, alpha: T, beta: T) => T;
+  });
 }
 
 /**
@@ -97,7 +102,7 @@ export function elasticSigned(pow2: boolean): (x: T, alpha: T, beta: T) => T {
  * ∂y/∂x = 1{0 ≤ x'/α ≤ 1}; ∂L/∂α = Σ[1{x'/α > 1} + 1{0 ≤ x'/α ≤ 1}·(round(x'/α) − x'/α)]·g / √N.
  */
 export function elasticUnsigned(pow2: boolean): (x: T, alpha: T, beta: T) => T {
-  return tf.customGrad((x: T, alpha: T, beta: T, save: tf.GradSaveFunc) => {
+  return customGrad<(x: T, alpha: T, beta: T) => T>((x: T, alpha: T, beta: T, save: tf.GradSaveFunc) => {
     const a = pow2 ? pow2Round(tf.maximum(alpha, ALPHA_FLOOR)) : tf.maximum(alpha, ALPHA_FLOOR);
     const xs = tf.sub(x, beta);
     const v = tf.div(xs, a);
@@ -115,7 +120,7 @@ export function elasticUnsigned(pow2: boolean): (x: T, alpha: T, beta: T) => T {
         return [dx, dAlpha, dBeta];
       },
     };
-  }) as (x: T, alpha: T, beta: T) => T;
+  });
 }
 
 /** LSQ integer range: [−2^(k−1), 2^(k−1)−1] signed, [0, 2^k − 1] unsigned (Esser et al. 2020). */
@@ -129,7 +134,7 @@ export function lsqRange(bits: number, signed: boolean): [number, number] {
  */
 export function lsq(bits: number, signed: boolean): (x: T, step: T) => T {
   const [lo, hi] = lsqRange(bits, signed);
-  return tf.customGrad((x: T, step: T, save: tf.GradSaveFunc) => {
+  return customGrad<(x: T, step: T) => T>((x: T, step: T, save: tf.GradSaveFunc) => {
     const s = tf.maximum(step, ALPHA_FLOOR);
     const v = tf.div(x, s);
     save([v]);
@@ -146,7 +151,7 @@ export function lsq(bits: number, signed: boolean): (x: T, step: T) => T {
         return [dx, dStep];
       },
     };
-  }) as (x: T, step: T) => T;
+  });
 }
 
 /**
@@ -154,7 +159,7 @@ export function lsq(bits: number, signed: boolean): (x: T, step: T) => T {
  * ∂y/∂S = 1{|S − τ| ≤ 1}; ∂L/∂τ = −Σ ∂L/∂S; ∂L/∂α = Σ 1{S > τ}·g / √N.
  */
 export function thresholdAttention(): (s: T, alpha: T, tau: T) => T {
-  return tf.customGrad((s: T, alpha: T, tau: T, save: tf.GradSaveFunc) => {
+  return customGrad<(s: T, alpha: T, tau: T) => T>((s: T, alpha: T, tau: T, save: tf.GradSaveFunc) => {
     const a = tf.maximum(alpha, ALPHA_FLOOR);
     const d = tf.sub(s, tau);
     const on = tf.cast(tf.greater(d, 0), 'float32');
@@ -169,7 +174,7 @@ export function thresholdAttention(): (s: T, alpha: T, tau: T) => T {
         return [dS, dAlpha, dTau];
       },
     };
-  }) as (s: T, alpha: T, tau: T) => T;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------- registry

@@ -9,7 +9,7 @@ import { fail } from '../common/errors.ts';
 import type { BmtConfig } from './config.ts';
 import { tf } from './engine.ts';
 import { writeCheckpoint, type StageState } from './checkpoint.ts';
-import { embedTokens, forward, paramSpecs, scatterAddEmbeddingGrad, type ForwardCtx, type ModelVariant, type Params } from './model.ts';
+import { embedTokens, forward, paramSpecs, scatterAddEmbeddingGrad, sizeOf, type ForwardCtx, type ModelVariant, type Params } from './model.ts';
 
 type T = tf.Tensor;
 
@@ -73,7 +73,11 @@ export function lrAt(step: number, total: number, base: number, warmup: number):
 
 function tensorsOf(c: BmtConfig, v: ModelVariant, params: Params, numLabels: number, skipTok: boolean): Record<string, T> {
   const out: Record<string, T> = {};
-  for (const s of paramSpecs(c, v, numLabels)) if (!(skipTok && s.name === 'emb.tok')) out[s.name] = tf.tensor(params[s.name], s.shape);
+  for (const s of paramSpecs(c, v, numLabels)) {
+    if (skipTok && s.name === 'emb.tok') continue;
+    if (!params[s.name] || params[s.name].length !== sizeOf(s.shape)) fail('params_mismatch', `parameter ${s.name} is missing or has the wrong size for this model variant`, { path: [s.name] });
+    out[s.name] = tf.tensor(params[s.name], s.shape);
+  }
   return out;
 }
 
@@ -106,9 +110,10 @@ export function trainStage(o: StageOptions): StageResult {
   let order: number[] = [];
   let orderEpoch = -1;
   let lastLoss = NaN;
-  const save = (done: boolean) => {
+  // Unfinished-stage checkpoint (the caller writes the finished one, with its metrics)
+  const save = () => {
     if (o.checkpointPath)
-      writeCheckpoint(o.checkpointPath, { stage: o.stage, config: c, variant: v, labels: o.labels, step, totalSteps: total, done, params, ...(done ? {} : { adamM: m, adamV: s2 }) });
+      writeCheckpoint(o.checkpointPath, { stage: o.stage, config: c, variant: v, labels: o.labels, step, totalSteps: total, done: false, params, adamM: m, adamV: s2 });
   };
 
   try {
@@ -182,10 +187,9 @@ export function trainStage(o: StageOptions): StageResult {
       step++;
       lastLoss = loss;
       progress.update(step, `loss ${loss.toFixed(4)}`);
-      if (step % c.train.checkpointEvery === 0 && step < total) save(false);
+      if (step % c.train.checkpointEvery === 0 && step < total) save();
     }
     progress.done();
-    save(true);
   } finally {
     if (teacherT) for (const t of Object.values(teacherT)) t.dispose();
   }

@@ -3,6 +3,8 @@
  * Given latent weights w whose ternary form is α_t·sign(w)·1{|w| > Δ} (TWN), return w1, w2 with w1 + w2 = w and
  * bin(w1) + bin(w2) = ternary(w), bin(x) = mean|x|·sign(x) over the same group (SYSTEM.md §1).
  */
+import type { BmtConfig } from './config.ts';
+import { LINEARS, linearShape, type ModelVariant, type Params } from './model.ts';
 import { twnRef } from './quantizers-ref.ts';
 
 export interface SplitWeights {
@@ -39,4 +41,25 @@ export function ternaryWeightSplit(w: Float32Array, rows: number, cols: number, 
   if (perChannel) for (let r = 0; r < rows; r++) splitGroup(w, tern, alpha[r], r * cols, (r + 1) * cols, w1, w2);
   else splitGroup(w, tern, alpha[0], 0, rows * cols, w1, w2);
   return { w1, w2 };
+}
+
+/**
+ * Split a ternary model into the two-part binary model (TWS): every encoder linear's latent weight w becomes
+ * w1, w2; biases, LayerNorms, embeddings, activation scales and the head are copied (our linear has one bias,
+ * so nothing is halved). With WTWS the per-channel λ1 = λ2 = 1 start the fine-tuning from the exact split.
+ */
+export function splitModel(c: BmtConfig, ternary: Params, wtws: boolean): { variant: ModelVariant; params: Params } {
+  const variant: ModelVariant = { weights: 'binary', parts: 2, acts: true, wtws };
+  const params: Params = {};
+  for (const [name, a] of Object.entries(ternary)) if (!/^L\d+\..+\.w$/.test(name)) params[name] = Float32Array.from(a);
+  for (let l = 0; l < c.layers; l++)
+    for (const lin of LINEARS) {
+      const [rows, cols] = linearShape(c, lin);
+      const p = `L${l}.${lin}`;
+      const { w1, w2 } = ternaryWeightSplit(ternary[`${p}.w`], rows, cols, c.weightScale === 'per-channel');
+      params[`${p}.w1`] = w1;
+      params[`${p}.w2`] = w2;
+      if (wtws) { params[`${p}.lam1`] = new Float32Array(rows).fill(1); params[`${p}.lam2`] = new Float32Array(rows).fill(1); }
+    }
+  return { variant, params };
 }

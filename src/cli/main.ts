@@ -6,13 +6,14 @@ import { BitedgeError } from '../common/errors.ts';
 import type { Command } from './command.ts';
 import { dataCommand } from './data.ts';
 import { tokenizerCommand } from './tokenizer.ts';
+import { trainCommand } from './train.ts';
 import { inspectCommand } from './inspect.ts';
 import { runCommand } from './run.ts';
 import { hwCommand } from './hw.ts';
 import { simCommand } from './sim.ts';
 
 // One line per subcommand; keep this list in the order of the flow.
-const commands: Command[] = [dataCommand, tokenizerCommand, inspectCommand, runCommand, hwCommand, simCommand];
+const commands: Command[] = [dataCommand, tokenizerCommand, trainCommand, inspectCommand, runCommand, hwCommand, simCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length), 8);
