@@ -104,40 +104,58 @@ export function estimateSchedule(s: Schedule, hw: Hardware): Estimate {
   const busy = { ddr: 0, bmu: 0, atu: 0, softmax: 0, layernorm: 0, threshold: 0 } as Record<EngineName, number>;
   const actions = noActions();
   let ops = 0;
-  const account = (op: Op, times: number): void => {
-    busy[op.engine] += opCycles(op, hw) * times;
-    addActionsInto(actions, opActions(op, hw), times);
-    ops += opsCount(op) * times;
+  const account = (into: PhaseCost, op: Op, times: number): void => {
+    into.busy[op.engine] += opCycles(op, hw) * times;
+    addActionsInto(into.actions, opActions(op, hw), times);
+    into.ops += opsCount(op) * times;
   };
+  // the phases of every layer are the same: cost each kind once
+  const costs = new Map<string, PhaseCost>();
+  const costOf = (ph: Phase): PhaseCost => {
+    const key = `${ph.kind}:${ph.blocks}`;
+    let c = costs.get(key);
+    if (c) return c;
+    c = { cycles: phaseCycles(ph, hw), busy: { ddr: 0, bmu: 0, atu: 0, softmax: 0, layernorm: 0, threshold: 0 }, actions: noActions(), ops: 0 };
+    for (const st of ph.stages) {
+      account(c, st.op, ph.blocks - 1);
+      account(c, st.lastOp, 1);
+      if (st.stream) {
+        const x = (bytes: number): Op => ({ kind: 'transfer', engine: 'ddr', bytes });
+        account(c, x(st.stream.tileBytes), (st.stream.tiles - 1) * ph.blocks);
+        account(c, x(st.stream.lastTileBytes), ph.blocks);
+      }
+    }
+    costs.set(key, c);
+    return c;
+  };
+  const total: PhaseCost = { cycles: 0, busy, actions, ops: 0 };
   let t = 0;
   const layerEnd: number[] = [];
   let loadEnd = 0;
   for (const ph of s.phases) {
-    for (const st of ph.stages) {
-      account(st.op, ph.blocks - 1);
-      account(st.lastOp, 1);
-      if (st.stream) {
-        const tiles = (st.stream.tiles - 1) * ph.blocks, x = (bytes: number): Op => ({ kind: 'transfer', engine: 'ddr', bytes });
-        account(x(st.stream.tileBytes), tiles);
-        account(x(st.stream.lastTileBytes), ph.blocks);
-      }
-    }
+    const c = costOf(ph);
+    for (const e of Object.keys(busy) as EngineName[]) busy[e] += c.busy[e];
+    addActionsInto(actions, c.actions);
+    ops += c.ops;
     let startAt = t;
     if (ph.weightLoadBytes !== undefined) {
       // load of layer l starts when layer l−2 has released its half of the buffer and the previous load is done
       const l = ph.layer;
       const load: Op = { kind: 'transfer', engine: 'ddr', bytes: ph.weightLoadBytes };
       loadEnd = Math.max(l >= 2 ? layerEnd[l - 2] : 0, loadEnd) + opCycles(load, hw);
-      account(load, 1);
+      account(total, load, 1);
       startAt = Math.max(t, loadEnd);
     }
-    t = startAt + phaseCycles(ph, hw);
+    t = startAt + c.cycles;
     if (ph.kind === 'attn-ffn') layerEnd[ph.layer] = t;
   }
+  ops += total.ops;
   let bottleneck: EngineName = 'bmu';
   for (const e of Object.keys(busy) as EngineName[]) if (busy[e] > busy[bottleneck]) bottleneck = e;
   return { cycles: t, latencySeconds: t / (hw.clockMHz * 1e6), busy, actions, ops, bottleneck };
 }
+
+interface PhaseCost { cycles: number; busy: Record<EngineName, number>; actions: Actions; ops: number }
 
 /** Compile and estimate: the exploration's entry point. */
 export function estimate(w: Workload, hw: Hardware, opts: CompileOptions = {}): Estimate {

@@ -206,10 +206,18 @@ export function compile(w: Workload, hw: Hardware, opts: CompileOptions = {}): S
   const tileCap = Math.floor((hw.memory.weightBufferKiB * 1024) / 2);
   const lwb = layerWeightBytes(w);
 
+  // every layer runs the same stages: build each kind once, share it between the layers' phases
+  const stagesByKind = new Map<Phase['kind'], Stage[]>();
   const makePhase = (kind: Phase['kind'], layer: number, name: string): Phase => {
     const blocks = kind === 'head' ? 1 : nb;
+    const phase: Phase = { name, kind, layer, blocks, stages: stagesByKind.get(kind) ?? makeStages(kind) };
+    stagesByKind.set(kind, phase.stages);
+    if (placement === 'layer-double-buffered' && kind === 'qkv') phase.weightLoadBytes = lwb;
+    return phase;
+  };
+  const makeStages = (kind: Phase['kind']): Stage[] => {
     const full = stageOps(kind, w, hw, B), last = stageOps(kind, w, hw, lastRows);
-    const stages: Stage[] = full.map((s, i) => {
+    return full.map((s, i): Stage => {
       const st: Stage = { name: s.name, op: s.op, lastOp: last[i].op, outBitsPerToken: s.out };
       if (placement === 'streamed' && s.op.kind === 'matmul') {
         const bytes = linearBytes(s.op.k, s.op.n, s.op.parts);
@@ -218,9 +226,6 @@ export function compile(w: Workload, hw: Hardware, opts: CompileOptions = {}): S
       }
       return st;
     });
-    const phase: Phase = { name, kind, layer, blocks, stages };
-    if (placement === 'layer-double-buffered' && kind === 'qkv') phase.weightLoadBytes = lwb;
-    return phase;
   };
 
   const phases: Phase[] = [makePhase('embed', -1, 'embed')];
