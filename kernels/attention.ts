@@ -6,5 +6,5 @@ import { SINK_BITS, xorPopTiles } from './core';
 
 /** x: M rows of {0,1} bits, w: N rows of sign bits, `pw[n]` = popcount(w row n) (i32); out: i32 M×N. */
 export function bitsGemm(x: usize, w: usize, pw: usize, out: usize, M: i32, N: i32, words: i32): void {
-  xorPopTiles(SINK_BITS, x, w, M, N, words, 0, out, pw, 0, 0, 0, 0);
+  xorPopTiles(SINK_BITS, x, w, M, N, words, 0, out, pw, 0);
 }

@@ -15,7 +15,7 @@ export function bitSerialGemm(
   for (let b = 0; b < bits; b++) {
     const weight = signed && b == bits - 1 ? -(1 << b) : 1 << b;
     const x = planes + <usize>b * planeBytes;
-    if (b == 0) xorPopTiles(SINK_PLANE_FIRST, x, w, M, N, words, 0, out, pw, weight, 0, 0, 0);
-    else xorPopTiles(SINK_PLANE_ACC, x, w, M, N, words, 0, out, pw, weight, 0, 0, 0);
+    if (b == 0) xorPopTiles(SINK_PLANE_FIRST, x, w, M, N, words, 0, out, pw, weight);
+    else xorPopTiles(SINK_PLANE_ACC, x, w, M, N, words, 0, out, pw, weight);
   }
 }

@@ -14,8 +14,6 @@ export const SINK_XNOR: i32 = 0; // out[m,n] = K − 2c
 export const SINK_BITS: i32 = 1; // out[m,n] = pw[n] − c
 export const SINK_PLANE_FIRST: i32 = 2; // out[m,n] = weight·(pw[n] − c)
 export const SINK_PLANE_ACC: i32 = 3; // out[m,n] += weight·(pw[n] − c)
-export const SINK_THRESHOLD_XNOR: i32 = 4; // bit (m,n) of outBits = dot ≥ θ[n] (sense > 0) or dot ≤ θ[n]
-export const SINK_THRESHOLD_BITS: i32 = 5; // same, with the {0,1} · ±1 dot
 
 /** Horizontal sum of four i32 lanes. */
 @inline function hsum(v: v128): i32 {
@@ -27,37 +25,17 @@ export const SINK_THRESHOLD_BITS: i32 = 5; // same, with the {0,1} · ±1 dot
   return i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(s));
 }
 
-@inline function dotOf(sink: i32, c: i32, K: i32, pw: usize, n: i32): i32 {
-  return sink == SINK_XNOR || sink == SINK_THRESHOLD_XNOR ? K - 2 * c : load<i32>(pw + (<usize>n << 2)) - c;
+@inline function emit(sink: i32, c: i32, m: i32, n: i32, N: i32, K: i32, out: usize, pw: usize, weight: i32): void {
+  const dot = sink == SINK_XNOR ? K - 2 * c : load<i32>(pw + (<usize>n << 2)) - c;
+  const p = out + ((<usize>m * N + n) << 2);
+  if (sink == SINK_PLANE_FIRST) store<i32>(p, weight * dot);
+  else if (sink == SINK_PLANE_ACC) store<i32>(p, load<i32>(p) + weight * dot);
+  else store<i32>(p, dot);
 }
 
-@inline function emit(
-  sink: i32, c: i32, m: i32, n: i32, N: i32, K: i32, out: usize, pw: usize, weight: i32,
-  theta: usize, sense: usize, outWords: i32,
-): void {
-  const dot = dotOf(sink, c, K, pw, n);
-  if (sink == SINK_THRESHOLD_XNOR || sink == SINK_THRESHOLD_BITS) {
-    const t = load<i32>(theta + (<usize>n << 2));
-    const on = load<i8>(sense + <usize>n) > 0 ? dot >= t : dot <= t;
-    if (on) {
-      const p = out + ((<usize>m * outWords + (n >>> 5)) << 2);
-      store<u32>(p, load<u32>(p) | (<u32>1 << (n & 31)));
-    }
-  } else {
-    const p = out + ((<usize>m * N + n) << 2);
-    if (sink == SINK_PLANE_FIRST) store<i32>(p, weight * dot);
-    else if (sink == SINK_PLANE_ACC) store<i32>(p, load<i32>(p) + weight * dot);
-    else store<i32>(p, dot);
-  }
-}
-
-/**
- * The tiled count loop. `sink` must be a constant so that the optimizer specialises each caller.
- * `out` is i32 M×N for the dot sinks and packed bits (M rows × outWords) for the threshold sinks.
- */
+/** The tiled count loop into i32 M×N `out`. `sink` must be a constant so that each caller is specialised. */
 @inline export function xorPopTiles(
-  sink: i32, a: usize, w: usize, M: i32, N: i32, words: i32, K: i32, out: usize,
-  pw: usize, weight: i32, theta: usize, sense: usize, outWords: i32,
+  sink: i32, a: usize, w: usize, M: i32, N: i32, words: i32, K: i32, out: usize, pw: usize, weight: i32,
 ): void {
   const stride = <usize>words << 2;
   const steps = words >> 3; // 256-bit steps
@@ -105,11 +83,11 @@ export const SINK_THRESHOLD_BITS: i32 = 5; // same, with the {0,1} · ±1 dot
         t10 = i32x4.add(t10, widen(i8x16.popcnt(v128.xor(x1, y0))));
         t11 = i32x4.add(t11, widen(i8x16.popcnt(v128.xor(x1, y1))));
       }
-      emit(sink, hsum(t00) + <i32>r00, m, n, N, K, out, pw, weight, theta, sense, outWords);
-      if (n + 1 < N) emit(sink, hsum(t01) + <i32>r01, m, n + 1, N, K, out, pw, weight, theta, sense, outWords);
+      emit(sink, hsum(t00) + <i32>r00, m, n, N, K, out, pw, weight);
+      if (n + 1 < N) emit(sink, hsum(t01) + <i32>r01, m, n + 1, N, K, out, pw, weight);
       if (m + 1 < M) {
-        emit(sink, hsum(t10) + <i32>r10, m + 1, n, N, K, out, pw, weight, theta, sense, outWords);
-        if (n + 1 < N) emit(sink, hsum(t11) + <i32>r11, m + 1, n + 1, N, K, out, pw, weight, theta, sense, outWords);
+        emit(sink, hsum(t10) + <i32>r10, m + 1, n, N, K, out, pw, weight);
+        if (n + 1 < N) emit(sink, hsum(t11) + <i32>r11, m + 1, n + 1, N, K, out, pw, weight);
       }
     }
   }

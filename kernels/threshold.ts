@@ -1,8 +1,29 @@
 // Fused output transform: a binary linear whose output is binarized again emits the next layer's packed
 // bits directly. bit[m,n] = dot ≥ θ[n] if sense[n] > 0, else dot ≤ θ[n] (FoldedThreshold in
-// src/format/model.ts; derivation in docs/forward.md, "Integer form at deployment"). No i32 dot matrix
-// is written. Reference twin: src/runtime/reference/kernels.ts `thresholdGemmRef`.
-import { SINK_THRESHOLD_BITS, SINK_THRESHOLD_XNOR, xorPopTiles } from './core';
+// src/format/model.ts; derivation in docs/forward.md, "Integer form at deployment"). No M×N dot matrix
+// is written: dots of two rows at a time stay in a small static block. Reference twin: src/runtime/reference/kernels.ts `thresholdGemmRef`.
+import { SINK_BITS, SINK_XNOR, xorPopTiles } from './core';
+
+// Two rows of dots for up to BLOCK weight rows at a time: the dot loop stays the plain (fast) one and
+// only these 2·BLOCK i32 are written before they become bits.
+const BLOCK: i32 = 4096;
+const DOTS = memory.data(2 * BLOCK * 4, 64);
+
+/** Compare a block of dots (rows × n) with θ, sense and set the output bits (cleared beforehand). */
+@inline function pack(rows: i32, n0: i32, n: i32, m: i32, theta: usize, sense: usize, outBits: usize, outWords: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const row = outBits + ((<usize>(m + r) * outWords) << 2);
+    for (let j = 0; j < n; j++) {
+      const c = n0 + j;
+      const dot = load<i32>(DOTS + ((<usize>(r * n + j)) << 2));
+      const t = load<i32>(theta + (<usize>c << 2));
+      if (load<i8>(sense + <usize>c) > 0 ? dot >= t : dot <= t) {
+        const p = row + (<usize>(c >>> 5) << 2);
+        store<u32>(p, load<u32>(p) | (<u32>1 << (c & 31)));
+      }
+    }
+  }
+}
 
 /**
  * ±1 input: a (M rows), w (N rows), `words` u32 per row, K bits; θ i32[N], sense i8[N];
@@ -12,7 +33,15 @@ export function xnorThreshold(
   a: usize, w: usize, theta: usize, sense: usize, outBits: usize, M: i32, N: i32, words: i32, K: i32, outWords: i32,
 ): void {
   memory.fill(outBits, 0, (<usize>M * outWords) << 2);
-  xorPopTiles(SINK_THRESHOLD_XNOR, a, w, M, N, words, K, outBits, 0, 0, theta, sense, outWords);
+  const stride = <usize>words << 2;
+  for (let m = 0; m < M; m += 2) {
+    const rows = min(2, M - m);
+    for (let n0 = 0; n0 < N; n0 += BLOCK) {
+      const n = min(BLOCK, N - n0);
+      xorPopTiles(SINK_XNOR, a + <usize>m * stride, w + <usize>n0 * stride, rows, n, words, K, DOTS, 0, 0);
+      pack(rows, n0, n, m, theta, sense, outBits, outWords);
+    }
+  }
 }
 
 /** {0,1} input (dot = pw[n] − popcount(x XOR w)); otherwise as `xnorThreshold`. */
@@ -20,5 +49,13 @@ export function bitsThreshold(
   x: usize, w: usize, pw: usize, theta: usize, sense: usize, outBits: usize, M: i32, N: i32, words: i32, outWords: i32,
 ): void {
   memory.fill(outBits, 0, (<usize>M * outWords) << 2);
-  xorPopTiles(SINK_THRESHOLD_BITS, x, w, M, N, words, 0, outBits, pw, 0, theta, sense, outWords);
+  const stride = <usize>words << 2;
+  for (let m = 0; m < M; m += 2) {
+    const rows = min(2, M - m);
+    for (let n0 = 0; n0 < N; n0 += BLOCK) {
+      const n = min(BLOCK, N - n0);
+      xorPopTiles(SINK_BITS, x + <usize>m * stride, w + <usize>n0 * stride, rows, n, words, 0, DOTS, pw + (<usize>n0 << 2), 0);
+      pack(rows, n0, n, m, theta, sense, outBits, outWords);
+    }
+  }
 }

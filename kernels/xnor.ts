@@ -4,7 +4,7 @@ import { SINK_XNOR, xorPopTiles } from './core';
 
 /** a: M rows, w: N rows, `words` u32 each (K bits, padding 0); out: i32 M×N row-major. */
 export function xnorGemm(a: usize, w: usize, out: usize, M: i32, N: i32, words: i32, K: i32): void {
-  xorPopTiles(SINK_XNOR, a, w, M, N, words, K, out, 0, 0, 0, 0, 0);
+  xorPopTiles(SINK_XNOR, a, w, M, N, words, K, out, 0, 0);
 }
 
 /** Per-row popcount of a packed matrix (for the {0,1} · ±1 identity): out[r] = popcount(row r). */

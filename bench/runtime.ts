@@ -1,0 +1,117 @@
+// End to end, same architecture, same inputs, side by side in one run: the W1A1 model on the bitedge
+// runtime (wasm kernels) vs the FP32 model of the same shape in onnxruntime-node. Batch-1 latency
+// (median, p95) and batch-32 throughput on 1 and 2 threads; file sizes; peak RSS of `bitedge run`.
+// Random weights (speed does not depend on them). Run: node --import tsx bench/runtime.ts
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { createRng } from '../src/common/rng.ts';
+import { trainTokenizer } from '../src/data/tokenizer.ts';
+import { encodeBmt } from '../src/format/bmt.ts';
+import { exportOnnx } from '../src/format/onnx.ts';
+import { randomDeployModel, randomFloatModel } from '../src/format/random.ts';
+import { createRuntime, type SequenceInput } from '../src/runtime/runtime.ts';
+
+const RUNS = Number(process.env.RUNS ?? 25), BATCH = 32, LAYERS = Number(process.env.LAYERS ?? 4);
+const rng = createRng('bench-runtime');
+
+// A real tokenizer in the .bmt so that `bitedge run --text` works; its vocabulary sets the shape's.
+const words = Array.from({ length: 3000 }, () => Array.from({ length: 2 + rng.int(8) }, () => String.fromCharCode(97 + rng.int(26))).join(''));
+const corpus = Array.from({ length: 400 }, () => Array.from({ length: 30 }, () => words[rng.int(words.length)]).join(' '));
+const tokenizer = trainTokenizer(corpus, { vocabSize: 2048 });
+const shape = { vocabSize: tokenizer.vocabSize, seqLen: 128, hidden: 256, heads: 4, ffn: 1024, layers: LAYERS, numLabels: 2 };
+const deploy = { ...randomDeployModel(shape, 'bench', { sites: 'binary', parts: 1, variants: ['softmax-binary'] }), tokenizer: tokenizer.toJSON() };
+const onnxBytes = exportOnnx(randomFloatModel(shape, 'bench', 'relu'));
+const bmtBytes = encodeBmt(deploy);
+
+// The same inputs for both: full-length sequences (the costliest case for both runtimes).
+const inputs: SequenceInput[] = Array.from({ length: BATCH }, () => {
+  const ids = new Int32Array(shape.seqLen), mask = new Uint8Array(shape.seqLen).fill(1);
+  for (let t = 0; t < shape.seqLen; t++) ids[t] = t === 0 ? 1 : 3 + rng.int(shape.vocabSize - 3);
+  return { ids, mask };
+});
+
+function stats(ms: number[]): { median: number; p95: number } {
+  const s = [...ms].sort((a, b) => a - b);
+  return { median: s[Math.floor(s.length / 2)], p95: s[Math.min(s.length - 1, Math.ceil(0.95 * s.length) - 1)] };
+}
+async function timeRuns(n: number, fn: () => Promise<unknown>): Promise<number[]> {
+  await fn(); await fn(); // warm-up
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) { const t0 = performance.now(); await fn(); out.push(performance.now() - t0); }
+  return out;
+}
+
+async function onnxSession(threads: number): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(onnxBytes, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+}
+function onnxFeeds(batch: SequenceInput[]): Record<string, ort.Tensor> {
+  const T = shape.seqLen;
+  const ids = new BigInt64Array(batch.length * T), mask = new BigInt64Array(batch.length * T);
+  batch.forEach((x, b) => { for (let t = 0; t < T; t++) { ids[b * T + t] = BigInt(x.ids[t]); mask[b * T + t] = BigInt(x.mask[t]); } });
+  return { input_ids: new ort.Tensor('int64', ids, [batch.length, T]), attention_mask: new ort.Tensor('int64', mask, [batch.length, T]) };
+}
+
+type Row = { threads: number; b1: { median: number; p95: number }; b32: number };
+const results: { bitedge: Row[]; onnx: Row[] } = { bitedge: [], onnx: [] };
+for (const threads of [1, 2]) {
+  const rt = await createRuntime(deploy, { threads });
+  const b1 = stats(await timeRuns(RUNS, () => rt.run([inputs[0]])));
+  const b32 = stats(await timeRuns(Math.max(3, RUNS / 5), () => rt.run(inputs))).median;
+  results.bitedge.push({ threads, b1, b32: (BATCH * 1000) / b32 });
+  await rt.close();
+  const sess = await onnxSession(threads);
+  const one = onnxFeeds([inputs[0]]), all = onnxFeeds(inputs);
+  const o1 = stats(await timeRuns(RUNS, () => sess.run(one)));
+  const o32 = stats(await timeRuns(Math.max(3, RUNS / 5), () => sess.run(all))).median;
+  results.onnx.push({ threads, b1: o1, b32: (BATCH * 1000) / o32 });
+  await sess.release();
+}
+
+// Peak RSS of `bitedge run` on one input (from the TypeScript sources under tsx), and of an empty
+// node + tsx process for reference, by /usr/bin/time -f %M (KiB).
+const dir = mkdtempSync(join(tmpdir(), 'bitedge-bench-'));
+const modelPath = join(dir, 'model.bmt');
+writeFileSync(modelPath, bmtBytes);
+const BOOT = "import('./src/cli/main.ts').then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)); })";
+function peakRssMiB(args: string[]): number {
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, '--import', 'tsx', ...args], { encoding: 'utf8', cwd: join(import.meta.dirname, '..') });
+  if (r.status !== 0) throw new Error(`peak RSS run failed: ${r.stderr}`);
+  return Number(r.stderr.trim().split('\n').pop()) / 1024;
+}
+const rssRun = peakRssMiB(['-e', BOOT, 'run', modelPath, '--text', 'free money, reply now']);
+const rssEmpty = peakRssMiB(['-e', '0']);
+rmSync(dir, { recursive: true, force: true });
+
+const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+const f1 = (x: number) => x.toFixed(2);
+console.log(`\nEnd to end: ${shape.layers} layers × ${shape.hidden}, ${shape.heads} heads, FFN ${shape.ffn}, seq ${shape.seqLen}, vocab ${shape.vocabSize}; same inputs.`);
+console.log(`bitedge: W1A1 (all sites binary, BiT assignment), wasm kernels. onnxruntime-node ${ort.env.versions?.common ?? ''}: FP32, same architecture.`);
+console.log(`Batch 1: ${RUNS} runs, median and p95 (ms); batch ${BATCH}: sequences/s (median). Shared 2-core machine: noisy.\n`);
+console.log(line(['runtime', 'threads', 'batch 1 median (ms)', 'batch 1 p95 (ms)', `batch ${BATCH} (seq/s)`]));
+console.log(line(['---', '---:', '---:', '---:', '---:']));
+for (const [name, rows] of [['bitedge W1A1', results.bitedge], ['onnxruntime FP32', results.onnx]] as const) {
+  for (const r of rows) console.log(line([name, r.threads, f1(r.b1.median), f1(r.b1.p95), r.b32.toFixed(1)]));
+}
+console.log('');
+console.log(line(['ratio (onnxruntime / bitedge)', 'threads', 'batch 1 median', `batch ${BATCH} throughput (bitedge / onnx)`]));
+console.log(line(['---', '---:', '---:', '---:']));
+for (let i = 0; i < 2; i++) {
+  const b = results.bitedge[i], o = results.onnx[i];
+  console.log(line(['speed-up', b.threads, `${(o.b1.median / b.b1.median).toFixed(2)}×`, `${(b.b32 / o.b32).toFixed(2)}×`]));
+}
+const embBytes = 4 * (shape.vocabSize + shape.seqLen) * shape.hidden;
+console.log(`\nBar: ≥ 3× at batch 1, one thread (goal 8×). bitedge runs batch 1 on the calling thread, so its 2-thread batch-1 row equals the 1-thread one.\n`);
+console.log(line(['file', 'bytes', 'MiB', 'ratio']));
+console.log(line(['---', '---:', '---:', '---:']));
+console.log(line(['FP32 .onnx', onnxBytes.length, (onnxBytes.length / 2 ** 20).toFixed(2), '1.00']));
+console.log(line(['W1A1 .bmt', bmtBytes.length, (bmtBytes.length / 2 ** 20).toFixed(2), `${(onnxBytes.length / bmtBytes.length).toFixed(1)}× smaller`]));
+console.log(line(['of which FP32 embeddings (token + position)', embBytes, (embBytes / 2 ** 20).toFixed(2), '']));
+console.log(line(['.bmt without the embeddings vs .onnx without them', bmtBytes.length - embBytes, ((bmtBytes.length - embBytes) / 2 ** 20).toFixed(2), `${((onnxBytes.length - embBytes) / (bmtBytes.length - embBytes)).toFixed(1)}× smaller`]));
+console.log(`\nBar: ≥ 20× smaller file.\n`);
+console.log(line(['process', 'peak RSS (MiB)']));
+console.log(line(['---', '---:']));
+console.log(line(['`bitedge run model.bmt --text …` (one input, under tsx)', rssRun.toFixed(1)]));
+console.log(line(['empty `node --import tsx` process, for reference', rssEmpty.toFixed(1)]));
