@@ -11,7 +11,7 @@ import { loadDataset } from '../src/data/dataset.ts';
 import { splitDataset } from '../src/data/split.ts';
 import { MIN_VOCAB, Tokenizer, trainTokenizer } from '../src/data/tokenizer.ts';
 
-const { values } = parseArgs({ options: { passes: { type: 'string', default: '5' } }, strict: true });
+const { values } = parseArgs({ options: { passes: { type: 'string', default: '3' } }, strict: true });
 const passes = Number(values.passes);
 
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };

@@ -1,6 +1,6 @@
 /** `bitedge tokenizer train|encode`: train the byte-level BPE tokenizer on a train split; encode text with it. */
 import { fail } from '../common/errors.ts';
-import { createProgress } from '../common/progress.ts';
+import { createProgress, type Progress } from '../common/progress.ts';
 import { loadDataset } from '../data/dataset.ts';
 import { splitDataset } from '../data/split.ts';
 import { readTextFile } from '../data/text-file.ts';
@@ -24,11 +24,19 @@ async function train(args: string[]): Promise<number> {
   const ds = loadDataset(source, loadOptionsFrom(values));
   const texts = splitDataset(ds, split).train.examples.map((e) => e.text);
   const megabytes = texts.reduce((a, t) => a + Buffer.byteLength(t), 0) / 1e6;
-  const progress = createProgress('training BPE', vocabSize - MIN_VOCAB, { unit: 'merges', quiet: values.quiet });
+  if (!values.quiet) process.stderr.write(`counting pre-tokens in ${texts.length} train texts (${megabytes.toFixed(1)} MB)\n`);
+  // The bar starts with the first merge, so that its rate and ETA are about merging only.
+  let progress: Progress | undefined;
   const t0 = performance.now();
-  const tok = trainTokenizer(texts, { vocabSize, onProgress: (k) => { if (k % 64 === 0) progress.update(k); } });
+  const tok = trainTokenizer(texts, {
+    vocabSize,
+    onProgress: (k, total) => {
+      progress ??= createProgress('training BPE', total, { unit: 'merges', quiet: values.quiet });
+      if (k % 64 === 0) progress.update(k);
+    },
+  });
   const seconds = (performance.now() - t0) / 1000;
-  progress.done();
+  progress?.done();
   saveTokenizer(tok, values.out);
   const summary = { out: values.out, vocabSize: tok.vocabSize, merges: tok.merges.length, dataset: ds.name, trainTexts: texts.length, trainMegabytes: +megabytes.toFixed(3), seed: split.seed, seconds: +seconds.toFixed(3) };
   process.stdout.write(values.json ? JSON.stringify(summary, null, 2) + '\n'
