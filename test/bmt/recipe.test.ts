@@ -1,0 +1,52 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { initEngine, tf } from '../../src/bmt/engine.ts';
+import { resolvePreset } from '../../src/bmt/presets.ts';
+import { trainRecipe, planRecipe } from '../../src/bmt/recipe.ts';
+import { trainStage, evaluate, lrAt, scorePredictions } from '../../src/bmt/train.ts';
+import { initParams, FP32 } from '../../src/bmt/model.ts';
+import { createRng } from '../../src/common/rng.ts';
+import { BitedgeError } from '../../src/common/errors.ts';
+import { syntheticDataset } from './synthetic.ts';
+
+before(async () => { await initEngine('wasm'); });
+
+test('the bmt recipe learns a synthetic task; the split stage equals the ternary stage; no tensor leaks', () => {
+  const c = resolvePreset('tiny', { train: { epochs: { fp32: 8, ternary: 4, binary: 4 } } });
+  const data = syntheticDataset(c.seqLen, c.vocabSize);
+  const before = tf.memory().numTensors;
+  const { metrics, final } = trainRecipe({ recipe: 'bmt', config: c, data, quiet: true });
+  assert.equal(tf.memory().numTensors, before, 'tensors leaked across training and evaluation');
+  assert.deepEqual(metrics.stages.map((s) => s.name), ['fp32', 'ternary', 'split', 'binary']);
+  const by = Object.fromEntries(metrics.stages.map((s) => [s.name, s]));
+  assert.ok(by.fp32.test.accuracy >= 0.9, `fp32 test accuracy ${by.fp32.test.accuracy}`);
+  assert.ok(by.binary.test.accuracy >= 0.75, `W1A1 test accuracy ${by.binary.test.accuracy}`);
+  assert.deepEqual(by.split.test, by.ternary.test);
+  assert.equal(final.variant.parts, 2);
+  assert.equal(metrics.final.test.accuracy, by.binary.test.accuracy);
+});
+
+test('a non-finite loss stops training with a clear message', () => {
+  const c = resolvePreset('tiny');
+  const data = syntheticDataset(c.seqLen, c.vocabSize, 32);
+  const p = initParams(c, FP32, 2, createRng(1));
+  p['L0.q.w'][3] = NaN;
+  assert.throws(
+    () => trainStage({ stage: 'fp32', config: c, variant: FP32, labels: data.labels, params: p, train: data.train, epochs: 1, lr: 1e-3, quiet: true }),
+    (e: unknown) => e instanceof BitedgeError && e.code === 'train_diverged' && /stage fp32, step 1\/2: loss is not finite/.test(e.message),
+  );
+});
+
+test('recipe plans, schedule and scores', () => {
+  const c = resolvePreset('tiny', { stepwiseBits: [8, 2] });
+  assert.deepEqual(planRecipe('bmt', c).map((p) => p.name), ['fp32', 'ternary-a8', 'ternary-a2', 'ternary', 'split', 'binary']);
+  assert.equal(planRecipe('bmt', c)[1].config.bits.ffnIn, 8);
+  assert.deepEqual(planRecipe('direct', c).map((p) => [p.name, p.variant.parts, p.epochs]), [['fp32', 1, 2], ['direct', 1, 2]]);
+  assert.equal(planRecipe('tws', c).at(-1)!.variant.wtws, false);
+  assert.equal(lrAt(0, 100, 1, 0.1), 0.1);
+  assert.equal(lrAt(9, 100, 1, 0.1), 1);
+  assert.equal(lrAt(55, 100, 1, 0.1), 0.5);
+  assert.deepEqual(scorePredictions([0, 1, 1, 0], [0, 1, 0, 0], 2), { accuracy: 0.75, f1: (0.8 + 2 / 3) / 2 });
+  const ev = evaluate(c, FP32, initParams(c, FP32, 2, createRng(2)), ['a', 'b'], syntheticDataset(c.seqLen, c.vocabSize, 8).test);
+  assert.equal(ev.n, 64);
+});
