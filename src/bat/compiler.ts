@@ -197,10 +197,11 @@ export function fitIssues(w: Workload, hw: Hardware, opts: CompileOptions = {}):
 
 /** Compile a workload for a hardware instance. Throws a BitedgeError listing every reason it cannot. */
 export function compile(w: Workload, hw: Hardware, opts: CompileOptions = {}): Schedule {
-  const issues = fitIssues(w, hw, opts);
+  const B = opts.blockTokens ?? chooseBlockTokens(w, hw);
+  // the default block is checked once here (0: not even one token fits), a requested one in fitIssues
+  const issues = fitIssues(w, hw, opts.blockTokens === undefined && B === 0 ? {} : { blockTokens: B });
   if (issues.length) throw new BitedgeError(issues);
   const T = w.shape.seqLen;
-  const B = opts.blockTokens ?? chooseBlockTokens(w, hw);
   const nb = Math.ceil(T / B), lastRows = T - (nb - 1) * B;
   const placement = placementFor(w, hw);
   const tileCap = Math.floor((hw.memory.weightBufferKiB * 1024) / 2);
