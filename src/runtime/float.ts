@@ -146,8 +146,19 @@ export function addAndNorm(h: Float32Array, y: Float32Array, rows: number, cols:
   layerNormRows(h, rows, cols, ln);
 }
 
-/** Attention scores, T×T row-major; `dots` when S = fround(c·dot) with c > 0 (integer operands). */
-export type Scores = { values: Float32Array; dots?: Int32Array };
+/**
+ * Scores (T×T attention scores, or a head's context), row-major: float `values`, or integer `dots` with a
+ * `scale` > 0 standing for values fround(scale·dot).
+ */
+export type Scores = { values: Float32Array } | { dots: Int32Array; scale: number };
+
+/** The float values of scores (fround(scale·dot) for integer ones). */
+export function scoreValues(S: Scores): Float32Array {
+  if ('values' in S) return S.values;
+  const v = new Float32Array(S.dots.length);
+  for (let i = 0; i < v.length; i++) v[i] = S.scale * S.dots[i];
+  return v;
+}
 
 /** Largest dot range per row for which exponentials are tabulated (larger ranges evaluate each element). */
 const MAX_TABLE = 1 << 12;
@@ -164,7 +175,8 @@ export function softmaxRows(S: Scores, T: number, mask: Uint8Array, base2: boole
   const table = new Float64Array(MAX_TABLE + 1);
   const filled = new Int32Array(MAX_TABLE + 1).fill(-1);
   const expOf = (x: number): number => f(base2 ? Math.pow(2, x) : Math.exp(x));
-  const { values, dots } = S;
+  const values = scoreValues(S);
+  const dots = 'dots' in S ? S.dots : undefined;
   for (let i = 0; i < T; i++) {
     const o = i * T;
     let max = -Infinity, maxDot = -Infinity, minDot = Infinity;
@@ -190,4 +202,51 @@ export function softmaxRows(S: Scores, T: number, mask: Uint8Array, base2: boole
     for (let j = 0; j < T; j++) P[o + j] = f(e[j] / z);
   }
   return P;
+}
+
+/**
+ * Attention probabilities straight to {0,1} bits, for integer scores S = fround(k·dot) (k > 0) and a
+ * binary-unsigned probs site: the same numbers as `softmaxRows` then the site's `unsignedBit`, element
+ * for element, but each row evaluates exponentials (and, with a per-tensor β, bits) once per distinct dot.
+ */
+export function softmaxBitsFromDots(dots: Int32Array, k: number, T: number, mask: Uint8Array, base2: boolean, alpha: number, beta: Float32Array, out: Uint32Array, wordsPerRow: number): void {
+  const expOf = (x: number): number => f(base2 ? Math.pow(2, x) : Math.exp(x));
+  const perTensor = beta.length === 1;
+  const zeroBits = new Uint8Array(T); // the bit of P = 0 (masked keys, or rows without keys), per key
+  for (let j = 0; j < T; j++) zeroBits[j] = unsignedBit(0, alpha, betaAt(beta, j)) ? 1 : 0;
+  let table = new Float64Array(0), bitOf = new Int8Array(0);
+  for (let i = 0; i < T; i++) {
+    const o = i * T, wo = i * wordsPerRow;
+    let maxDot = -Infinity, minDot = Infinity;
+    for (let j = 0; j < T; j++) if (mask[j]) { const d = dots[o + j]; if (d > maxDot) maxDot = d; if (d < minDot) minDot = d; }
+    if (maxDot === -Infinity) { // no key: every probability is 0
+      for (let j = 0; j < T; j++) if (zeroBits[j]) out[wo + (j >>> 5)] |= 1 << (j & 31);
+      continue;
+    }
+    const range = maxDot - minDot + 1;
+    if (table.length < range) { table = new Float64Array(range); bitOf = new Int8Array(range); }
+    table.fill(-1, 0, range); // e ≥ 0, so −1 marks "not computed"
+    bitOf.fill(-1, 0, range);
+    const max = f(k * maxDot);
+    let z = 0;
+    for (let j = 0; j < T; j++) {
+      if (!mask[j]) continue;
+      const key = maxDot - dots[o + j];
+      let e = table[key];
+      if (e < 0) { e = expOf(f(f(k * dots[o + j]) - max)); table[key] = e; }
+      z = f(z + e);
+    }
+    for (let j = 0; j < T; j++) {
+      let bit: number;
+      if (!mask[j]) bit = zeroBits[j];
+      else {
+        const key = maxDot - dots[o + j];
+        if (perTensor) {
+          bit = bitOf[key];
+          if (bit < 0) { bit = unsignedBit(f(table[key] / z), alpha, beta[0]) ? 1 : 0; bitOf[key] = bit; }
+        } else bit = unsignedBit(f(table[key] / z), alpha, beta[j]) ? 1 : 0;
+      }
+      if (bit) out[wo + (j >>> 5)] |= 1 << (j & 31);
+    }
+  }
 }

@@ -8,7 +8,7 @@ import { fail } from '../common/errors.ts';
 import type { ActSite, BinaryLinear, DeployLayer, DeployModel, FoldedThreshold, PackedBits } from '../format/model.ts';
 import { emptyBits, getBit, setBit } from './bits.ts';
 import {
-  activateInPlace, addAndNorm, embed, siteScale, linearFromDots, linearFromFloat, poolAndClassify, softmaxRows, type Scores,
+  activateInPlace, addAndNorm, embed, siteScale, linearFromDots, linearFromFloat, poolAndClassify, scoreValues, softmaxBitsFromDots, softmaxRows, type Scores,
 } from './float.ts';
 import { encodeSite, operandCols, operandRows, operandValues, sliceOperand, transposeOperand, type Operand } from './operand.ts';
 import { thresholdFromDots } from './reference/kernels.ts';
@@ -96,10 +96,7 @@ function productValues(a: Operand, b: Operand): Float32Array {
 function scaledProduct(ops: IntegerOps, a: Operand, b: Operand, c: number): Scores {
   if (b.kind === 'signs' && a.kind !== 'float') {
     const dots = operandDots(ops, a, b.bits);
-    const k = c * a.scale * b.scale;
-    const values = new Float32Array(dots.length);
-    for (let i = 0; i < dots.length; i++) values[i] = k * dots[i];
-    return { values, dots };
+    return { dots, scale: c * a.scale * b.scale };
   }
   const values = productValues(a, b);
   for (let i = 0; i < values.length; i++) values[i] = c * values[i];
@@ -112,11 +109,17 @@ function attentionProbs(S: Scores, T: number, mask: Uint8Array, att: DeployLayer
     // BiBERT-style: Pb = α_p · 1{S > τ}, masked keys 0 (α_p: the probs site's scale, as training uses it)
     if (att.tau === undefined) fail('runtime_attention', 'the threshold attention variant needs tau');
     const bits = emptyBits(T, T);
-    for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) if (mask[j] && S.values[i * T + j] > att.tau!) setBit(bits, i, j);
+    const values = scoreValues(S);
+    for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) if (mask[j] && values[i * T + j] > att.tau!) setBit(bits, i, j);
     return { kind: 'bits', bits, scale: siteScale(att.probs) };
   }
-  const P = softmaxRows(S, T, mask, att.variant === 'shift-softmax');
-  return encodeSite(P, T, T, att.probs);
+  const base2 = att.variant === 'shift-softmax';
+  if ('dots' in S && att.probs.kind === 'binary-unsigned') {
+    const bits = emptyBits(T, T);
+    softmaxBitsFromDots(S.dots, S.scale, T, mask, base2, att.probs.alpha, att.probs.beta, bits.data, bits.wordsPerRow);
+    return { kind: 'bits', bits, scale: att.probs.alpha };
+  }
+  return encodeSite(softmaxRows(S, T, mask, base2), T, T, att.probs);
 }
 
 /** One encoder layer in place on h (T × H). */
@@ -133,7 +136,7 @@ function encoderLayer(ops: IntegerOps, model: DeployModel, L: DeployLayer, h: Fl
     const qa = sliceOperand(q, a * d, d), ka = sliceOperand(k, a * d, d), va = sliceOperand(v, a * d, d);
     const S = scaledProduct(ops, qa, ka, 1 / Math.sqrt(d)); // (T, T) = qa·kaᵀ/√d
     const P = attentionProbs(S, T, mask, L.attention);
-    const C = scaledProduct(ops, P, transposeOperand(va), 1).values; // (T, d) = Pb·va
+    const C = scoreValues(scaledProduct(ops, P, transposeOperand(va), 1)); // (T, d) = Pb·va
     for (let t = 0; t < T; t++) ctx.set(C.subarray(t * d, (t + 1) * d), t * H + a * d);
   }
   const c = encodeSite(ctx, T, H, L.ctxIn);

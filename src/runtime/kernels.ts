@@ -9,7 +9,7 @@ import { wordsPerRowFor, type DeployModel, type FoldedThreshold, type PackedBits
 import type { IntegerOps } from './forward.ts';
 
 /** The module's exports (pointers are byte offsets into `memory`). */
-interface KernelExports {
+export interface KernelExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
   xnorGemm(a: number, w: number, out: number, M: number, N: number, words: number, K: number): void;
@@ -73,7 +73,9 @@ interface PlacedThreshold { theta: number; sense: number }
 export class WasmOps implements IntegerOps {
   private readonly weights = new WeakMap<PackedBits, PlacedWeight>();
   private readonly thresholds = new WeakMap<FoldedThreshold, PlacedThreshold>();
-  constructor(private readonly k: KernelExports, readonly heap: WasmHeap) {}
+  /** `exports`: the raw kernels (benchmarks call them on buffers placed with `heap`). */
+  constructor(readonly exports: KernelExports, readonly heap: WasmHeap) {}
+  private get k(): KernelExports { return this.exports; }
 
   private put(data: Uint32Array | Int32Array | Int8Array, persistent: boolean): number {
     const ptr = persistent ? this.heap.persistent(data.byteLength) : this.heap.scratch(data.byteLength);

@@ -52,7 +52,7 @@ const api: PageApi = {
 (globalThis as unknown as { bitedge: PageApi }).bitedge = api;
 
 function show(r: Classification, labels: string[]): void {
-  const table = document.getElementById('result')!;
+  const table = document.getElementById('result') as HTMLTableElement;
   table.replaceChildren();
   for (const [i, label] of labels.entries()) {
     const row = table.insertRow();
