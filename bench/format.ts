@@ -7,7 +7,7 @@ import { decodeBmt, encodeBmt } from '../src/format/bmt.ts';
 import { crc32 } from '../src/format/crc32.ts';
 import { exportOnnx } from '../src/format/onnx.ts';
 import { randomDeployModel, randomFloatModel } from '../src/format/random.ts';
-import type { EncoderShape } from '../src/format/model.ts';
+import type { EncoderShape, StorableMatrix } from '../src/format/model.ts';
 
 const shapes: [string, EncoderShape][] = [
   ['small (V 4096, H 128, 4 layers)', { vocabSize: 4096, seqLen: 128, hidden: 128, heads: 4, ffn: 512, layers: 4, numLabels: 2 }],
@@ -31,11 +31,18 @@ function timeMs(f: () => void, runs = 3): number {
 }
 
 const mib = (n: number) => (n / 2 ** 20).toFixed(2);
-console.log('| model | ONNX FP32 MiB | .bmt MiB (f32 emb) | ratio | .bmt MiB (8-bit emb) | ratio | .bmt MiB (4-bit emb) | ratio | decode ms (f32 emb) | decode MB/s | CRC-32 MB/s |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+/** Storage plans: all float; 8-bit embeddings and head; 4-bit token embedding, 8-bit rest; 2-bit token embedding. */
+const plans: [string, Partial<Record<StorableMatrix, 8 | 4 | 2>>][] = [
+  ['f32', {}],
+  ['all 8-bit', { tokenEmbedding: 8, positionEmbedding: 8, 'pooler.weight': 8, 'classifier.weight': 8 }],
+  ['tok 4-bit, rest 8', { tokenEmbedding: 4, positionEmbedding: 8, 'pooler.weight': 8, 'classifier.weight': 8 }],
+  ['tok 2-bit, rest 8', { tokenEmbedding: 2, positionEmbedding: 8, 'pooler.weight': 8, 'classifier.weight': 8 }],
+];
+console.log(`| model | ONNX FP32 MiB | ${plans.map(([p]) => `.bmt MiB (${p}) | ratio`).join(' | ')} | decode ms (f32) | decode MB/s | CRC-32 MB/s |`);
+console.log(`|---|---|${plans.map(() => '---|---|').join('')}---|---|---|`);
 for (const [name, shape] of shapes) {
   const onnx = exportOnnx(randomFloatModel(shape, 1)).length;
-  const sizes = ([32, 8, 4] as const).map((bits) => encodeBmt(randomDeployModel(shape, 1, { sites: 'binary', parts: 1, embeddingBits: bits })).length);
+  const sizes = plans.map(([, storage]) => encodeBmt(randomDeployModel(shape, 1, { sites: 'binary', parts: 1, storage })).length);
   const bytes = encodeBmt(randomDeployModel(shape, 1, { sites: 'binary', parts: 1 }));
   const dec = timeMs(() => decodeBmt(bytes));
   const crc = timeMs(() => crc32(bytes));

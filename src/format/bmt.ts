@@ -8,7 +8,8 @@
 import { BitedgeError, fail, type Issue } from '../common/errors.ts';
 import { crc32 } from './crc32.ts';
 import { headerSchema, type BmtHeader, type LinearHeader, type SiteHeader } from './header.ts';
-import type { ActSite, BinaryLinear, DenseParams, DeployLayer, DeployModel, LayerNormParams, PackedBits } from './model.ts';
+import type { ActSite, BinaryLinear, DenseParams, DeployLayer, DeployModel, LayerNormParams, PackedBits, StorableMatrix } from './model.ts';
+import { STORABLE_MATRICES, storableMatrix } from './quantize.ts';
 import { wordsPerRowFor } from './model.ts';
 import { deployModelIssues, siteChannels, validateDeployModel } from './validate.ts';
 
@@ -21,37 +22,47 @@ export const TENSOR_NAME_BYTES = 40;
 export const CHECKSUM_BYTES = 4;
 export const ALIGN = 64;
 
-/** `i4`: two's-complement 4-bit codes, two per byte (low nibble first), each row padded to a whole byte. */
-export type BmtDtype = 'u32' | 'i32' | 'i8' | 'f32' | 'i4';
+/**
+ * `i4`, `i2`: two's-complement 4- or 2-bit codes packed into bytes, the lower-indexed code in the lower bits,
+ * each row padded to a whole byte with zero bits.
+ */
+export type BmtDtype = 'u32' | 'i32' | 'i8' | 'f32' | 'i4' | 'i2';
 /** Tensor dtype codes in the table (byte 40 of an entry). */
-export const DTYPE_CODES: Record<BmtDtype, number> = { u32: 1, i32: 2, i8: 3, f32: 4, i4: 5 };
-const DTYPE_BY_CODE: Record<number, BmtDtype> = { 1: 'u32', 2: 'i32', 3: 'i8', 4: 'f32', 5: 'i4' };
-const DTYPE_BYTES: Record<Exclude<BmtDtype, 'i4'>, number> = { u32: 4, i32: 4, i8: 1, f32: 4 };
+export const DTYPE_CODES: Record<BmtDtype, number> = { u32: 1, i32: 2, i8: 3, f32: 4, i4: 5, i2: 6 };
+const DTYPE_BY_CODE: Record<number, BmtDtype> = { 1: 'u32', 2: 'i32', 3: 'i8', 4: 'f32', 5: 'i4', 6: 'i2' };
+const DTYPE_BYTES: Record<'u32' | 'i32' | 'i8' | 'f32', number> = { u32: 4, i32: 4, i8: 1, f32: 4 };
+const PACKED_BITS: Record<'i4' | 'i2', 4 | 2> = { i4: 4, i2: 2 };
 
 type Typed = Float32Array | Uint32Array | Int32Array | Int8Array | Uint8Array;
 
 /** Bytes a tensor of `dtype` and `dims` occupies (before alignment padding); exact in a double for u32 dims. */
 export function tensorByteLength(dtype: BmtDtype, dims: number[]): number {
-  if (dtype === 'i4') return dims.length === 1 ? Math.ceil(dims[0] / 2) : dims[0] * Math.ceil(dims[1] / 2);
+  if (dtype === 'i4' || dtype === 'i2') {
+    const perByte = 8 / PACKED_BITS[dtype];
+    return dims.length === 1 ? Math.ceil(dims[0] / perByte) : dims[0] * Math.ceil(dims[1] / perByte);
+  }
   return dims.reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype];
 }
 
-/** Packs 4-bit codes (rows × cols) two per byte, low nibble first, rows padded to a whole byte. */
-export function packInt4(codes: Int8Array, rows: number, cols: number): Uint8Array {
-  const bpr = Math.ceil(cols / 2);
+/** Packs k-bit codes (rows × cols, k = 4 or 2) into bytes, lower index in lower bits, rows padded to a whole byte. */
+export function packCodes(codes: Int8Array, rows: number, cols: number, bits: 4 | 2): Uint8Array {
+  const perByte = 8 / bits, bpr = Math.ceil(cols / perByte), mask = (1 << bits) - 1;
   const out = new Uint8Array(rows * bpr);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * bpr + (c >> 1)] |= (codes[r * cols + c] & 0xf) << ((c & 1) * 4);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[r * bpr + Math.floor(c / perByte)] |= (codes[r * cols + c] & mask) << ((c % perByte) * bits);
+  }
   return out;
 }
 
-/** Unpacks packInt4's layout; returns the codes and the first row whose padding nibble is set (or −1). */
-export function unpackInt4(packed: Uint8Array, rows: number, cols: number): { codes: Int8Array; badRow: number } {
-  const bpr = Math.ceil(cols / 2);
+/** Unpacks packCodes' layout (sign-extending each code); also returns the first row with a set padding bit, or −1. */
+export function unpackCodes(packed: Uint8Array, rows: number, cols: number, bits: 4 | 2): { codes: Int8Array; badRow: number } {
+  const perByte = 8 / bits, bpr = Math.ceil(cols / perByte), mask = (1 << bits) - 1, ext = 32 - bits;
   const codes = new Int8Array(rows * cols);
+  const used = cols % perByte; // codes in a row's last byte when it is partial
   let badRow = -1;
   for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) codes[r * cols + c] = (((packed[r * bpr + (c >> 1)] >> ((c & 1) * 4)) & 0xf) << 28) >> 28;
-    if (cols & 1 && packed[r * bpr + bpr - 1] >> 4 && badRow < 0) badRow = r;
+    for (let c = 0; c < cols; c++) codes[r * cols + c] = (((packed[r * bpr + Math.floor(c / perByte)] >> ((c % perByte) * bits)) & mask) << ext) >> ext;
+    if (used && packed[r * bpr + bpr - 1] >> (used * bits) && badRow < 0) badRow = r;
   }
   return { codes, badRow };
 }
@@ -96,7 +107,7 @@ function linearHeader(l: BinaryLinear): LinearHeader {
 export function headerOf(model: DeployModel): BmtHeader {
   return {
     shape: { ...model.shape },
-    embeddingBits: model.tokenEmbeddingCodes?.bits ?? 32,
+    storage: Object.fromEntries(STORABLE_MATRICES.filter((k) => model.storage?.[k]).map((k) => [k, model.storage![k]!.bits])),
     lnEmb: { eps: model.lnEmb.eps },
     layers: model.layers.map((L) => ({
       qkvIn: siteHeader(L.qkvIn),
@@ -156,19 +167,21 @@ export function tensorsOf(model: DeployModel): NamedTensor[] {
     f32(`${name}.gamma`, p.gamma, [p.gamma.length]);
     f32(`${name}.beta`, p.beta, [p.beta.length]);
   };
-  const dense = (name: string, d: DenseParams): void => {
-    f32(`${name}.weight`, d.weight, [d.outFeatures, d.inFeatures]);
+  const dense = (name: 'pooler' | 'classifier', d: DenseParams): void => {
+    matrix(`${name}.weight`);
     f32(`${name}.bias`, d.bias, [d.outFeatures]);
   };
-  const { vocabSize: V, seqLen: T, hidden: H } = model.shape;
-  const q = model.tokenEmbeddingCodes;
-  if (!q) f32('tokenEmbedding', model.tokenEmbedding, [V, H]);
-  else {
-    f32('tokenEmbeddingCodes.scale', q.scale, [V]);
-    if (q.bits === 8) out.push({ name: 'tokenEmbeddingCodes.codes', dtype: 'i8', dims: [V, H], data: q.codes });
-    else out.push({ name: 'tokenEmbeddingCodes.codes', dtype: 'i4', dims: [V, H], data: packInt4(q.codes, V, H) });
-  }
-  f32('positionEmbedding', model.positionEmbedding, [T, H]);
+  /** A storable float matrix: float32 as `key`, or k-bit as `key.scale` and `key.codes` (docs/format.md, "Storage"). */
+  const matrix = (key: StorableMatrix): void => {
+    const { values, rows, cols } = storableMatrix(model, key);
+    const q = model.storage?.[key];
+    if (!q) return f32(key, values, [rows, cols]);
+    f32(`${key}.scale`, q.scale, [rows]);
+    if (q.bits === 8) out.push({ name: `${key}.codes`, dtype: 'i8', dims: [rows, cols], data: q.codes });
+    else out.push({ name: `${key}.codes`, dtype: q.bits === 4 ? 'i4' : 'i2', dims: [rows, cols], data: packCodes(q.codes, rows, cols, q.bits) });
+  };
+  matrix('tokenEmbedding');
+  matrix('positionEmbedding');
   ln('lnEmb', model.lnEmb);
   model.layers.forEach((L, i) => {
     const p = `layers.${i}`;
@@ -341,7 +354,7 @@ class TensorReader {
   take(name: string, dtype: 'u32', dims: number[]): Uint32Array;
   take(name: string, dtype: 'i32', dims: number[]): Int32Array;
   take(name: string, dtype: 'i8', dims: number[]): Int8Array;
-  take(name: string, dtype: 'i4', dims: number[]): Uint8Array;
+  take(name: string, dtype: 'i4' | 'i2', dims: number[]): Uint8Array;
   take(name: string, dtype: BmtDtype, dims: number[]): Typed {
     const e = this.byName.get(name);
     if (!e) fail('bmt_tensor', `tensor ${name} is missing from the table`, { file: this.file });
@@ -355,7 +368,7 @@ class TensorReader {
     if (dtype === 'f32') return new Float32Array(buf);
     if (dtype === 'u32') return new Uint32Array(buf);
     if (dtype === 'i32') return new Int32Array(buf);
-    if (dtype === 'i4') return new Uint8Array(buf);
+    if (dtype === 'i4' || dtype === 'i2') return new Uint8Array(buf);
     return new Int8Array(buf);
   }
   /** Fails on a table entry the header does not account for. */
@@ -397,30 +410,32 @@ function buildModel(h: BmtHeader, r: TensorReader): DeployModel {
     return lin;
   };
   const ln = (name: string, eps: number): LayerNormParams => ({ gamma: r.take(`${name}.gamma`, 'f32', [H]), beta: r.take(`${name}.beta`, 'f32', [H]), eps });
-  const dense = (name: string, inF: number, outF: number): DenseParams => ({
-    inFeatures: inF,
-    outFeatures: outF,
-    weight: r.take(`${name}.weight`, 'f32', [outF, inF]),
-    bias: r.take(`${name}.bias`, 'f32', [outF]),
-  });
-  let tokenEmbedding: Float32Array;
-  let tokenEmbeddingCodes: DeployModel['tokenEmbeddingCodes'];
-  if (h.embeddingBits === 32) tokenEmbedding = r.take('tokenEmbedding', 'f32', [V, H]);
-  else {
-    const scale = r.take('tokenEmbeddingCodes.scale', 'f32', [V]);
+  const storage: NonNullable<DeployModel['storage']> = {};
+  /** A storable float matrix, float32 or k-bit codes expanded to float32 (≤ 16× the checked bytes of 2-bit codes). */
+  const matrix = (key: StorableMatrix, rows: number, cols: number): Float32Array => {
+    const bits = h.storage[key];
+    if (bits === undefined) return r.take(key, 'f32', [rows, cols]);
+    const scale = r.take(`${key}.scale`, 'f32', [rows]);
     let codes: Int8Array;
-    if (h.embeddingBits === 8) codes = r.take('tokenEmbeddingCodes.codes', 'i8', [V, H]);
+    if (bits === 8) codes = r.take(`${key}.codes`, 'i8', [rows, cols]);
     else {
-      const unpacked = unpackInt4(r.take('tokenEmbeddingCodes.codes', 'i4', [V, H]), V, H);
-      if (unpacked.badRow >= 0) fail('bmt_tensor', `tokenEmbeddingCodes.codes: row ${unpacked.badRow} has a non-zero padding nibble`, { file: r.file, offset: r.offsetOfTensor('tokenEmbeddingCodes.codes') });
+      const unpacked = unpackCodes(r.take(`${key}.codes`, bits === 4 ? 'i4' : 'i2', [rows, cols]), rows, cols, bits);
+      if (unpacked.badRow >= 0) fail('bmt_tensor', `${key}.codes: row ${unpacked.badRow} has non-zero padding bits`, { file: r.file, offset: r.offsetOfTensor(`${key}.codes`) });
       codes = unpacked.codes;
     }
-    // Dequantize: tokenEmbedding = fround(code · scale[row]); 4·V·H bytes, at most 8× the checked bytes of the codes.
-    tokenEmbedding = new Float32Array(V * H);
-    for (let i = 0; i < V * H; i++) tokenEmbedding[i] = codes[i] * scale[Math.floor(i / H)];
-    tokenEmbeddingCodes = { bits: h.embeddingBits, scale, codes };
-  }
-  const positionEmbedding = r.take('positionEmbedding', 'f32', [T, H]);
+    storage[key] = { bits, scale, codes };
+    const values = new Float32Array(rows * cols);
+    for (let i = 0; i < rows * cols; i++) values[i] = codes[i] * scale[Math.floor(i / cols)];
+    return values;
+  };
+  const dense = (name: 'pooler' | 'classifier', inF: number, outF: number): DenseParams => ({
+    inFeatures: inF,
+    outFeatures: outF,
+    weight: matrix(`${name}.weight`, outF, inF),
+    bias: r.take(`${name}.bias`, 'f32', [outF]),
+  });
+  const tokenEmbedding = matrix('tokenEmbedding', V, H);
+  const positionEmbedding = matrix('positionEmbedding', T, H);
   const lnEmb = ln('lnEmb', h.lnEmb.eps);
   const layers: DeployLayer[] = h.layers.map((L, i) => {
     const p = `layers.${i}`;
@@ -446,7 +461,7 @@ function buildModel(h: BmtHeader, r: TensorReader): DeployModel {
   });
   const pooler = dense('pooler', H, H);
   const classifier = dense('classifier', H, N);
-  return { shape: { ...h.shape }, tokenEmbedding, ...(tokenEmbeddingCodes ? { tokenEmbeddingCodes } : {}), positionEmbedding, lnEmb, layers, pooler, classifier, labels: h.labels, tokenizer: h.tokenizer, meta: h.meta };
+  return { shape: { ...h.shape }, tokenEmbedding, ...(Object.keys(storage).length ? { storage } : {}), positionEmbedding, lnEmb, layers, pooler, classifier, labels: h.labels, tokenizer: h.tokenizer, meta: h.meta };
 }
 
 /** A β holds one value (per tensor) or one per channel: expect 1 when the table says 1, else the channel count. */

@@ -3,7 +3,8 @@
  * architecture stored in FP32 (every parameter a float32, the binary linears included).
  */
 import { decodeBmt, encodeBmt, readBmtLayout, type TensorEntry } from './bmt.ts';
-import type { ActSite, DeployModel, EncoderShape } from './model.ts';
+import type { ActSite, DeployModel, EncoderShape, StorableMatrix } from './model.ts';
+import { STORABLE_MATRICES } from './quantize.ts';
 
 export interface LinearRow {
   layer: number;
@@ -36,8 +37,8 @@ export interface BmtDescription {
   fileBytes: number;
   shape: EncoderShape;
   labels: string[];
-  /** Bits per stored token-embedding value: 32, or 8/4 with per-row scales. */
-  embeddingBits: number;
+  /** Bits per stored value of each large float matrix: 32, or 8/4/2 with per-row scales. */
+  storageBits: Record<StorableMatrix, number>;
   attention: { layer: number; variant: string; tau?: number }[];
   activations: ('relu' | 'gelu')[];
   sites: SiteRow[];
@@ -106,7 +107,7 @@ export function describeBmt(input: DeployModel | Uint8Array, fileName?: string):
     fileBytes: bytes.length,
     shape: model.shape,
     labels: model.labels,
-    embeddingBits: model.tokenEmbeddingCodes?.bits ?? 32,
+    storageBits: Object.fromEntries(STORABLE_MATRICES.map((k) => [k, model.storage?.[k]?.bits ?? 32])) as Record<StorableMatrix, number>,
     attention: model.layers.map((L, i) => ({ layer: i, variant: L.attention.variant, ...(L.attention.tau !== undefined ? { tau: L.attention.tau } : {}) })),
     activations: model.layers.map((L) => L.activation),
     sites,
@@ -133,7 +134,8 @@ export function formatDescription(d: BmtDescription, name = 'model', showTensors
   const s = d.shape;
   const out: string[] = [];
   out.push(`${name}: .bmt, ${d.fileBytes} bytes; FP32 equivalent ${d.fp32Bytes} bytes; ${d.ratio.toFixed(2)}× smaller (encoder linears ${d.linearRatio.toFixed(1)}× smaller)`);
-  out.push(`shape: vocab ${s.vocabSize}, seq ${s.seqLen}, hidden ${s.hidden}, heads ${s.heads}, ffn ${s.ffn}, layers ${s.layers}; labels ${d.labels.join(', ')}; token embedding ${d.embeddingBits}-bit`);
+  out.push(`shape: vocab ${s.vocabSize}, seq ${s.seqLen}, hidden ${s.hidden}, heads ${s.heads}, ffn ${s.ffn}, layers ${s.layers}; labels ${d.labels.join(', ')}`);
+  out.push(`float matrices stored as: ${STORABLE_MATRICES.map((k) => `${k} ${d.storageBits[k]}-bit`).join(', ')}`);
   out.push('');
   out.push('bits per activation site (1 = binary, 32 = float):');
   out.push(

@@ -23,6 +23,8 @@ export const siteSchema = z.discriminatedUnion('kind', [
 /** A binary linear's structure: how many weight parts, whether folded thresholds are stored. */
 export const linearSchema = z.object({ parts: z.union([z.literal(1), z.literal(2)]), threshold: z.boolean() }).strict();
 
+const storedBits = z.union([z.literal(8), z.literal(4), z.literal(2)]);
+
 const lnSchema = z.object({ eps: positive }).strict();
 
 export const layerSchema = z
@@ -52,8 +54,11 @@ export const layerSchema = z
 export const headerSchema = z
   .object({
     shape: shapeSchema,
-    /** 32: tensor `tokenEmbedding` (f32); 8 or 4: `tokenEmbeddingCodes.scale` (f32) and `.codes` (i8 or i4). */
-    embeddingBits: z.union([z.literal(32), z.literal(8), z.literal(4)]),
+    /** Matrices stored as k-bit codes (tensors `<key>.scale`, `<key>.codes`); the others are float32 tensors `<key>`. */
+    storage: z
+      .object({ tokenEmbedding: storedBits, positionEmbedding: storedBits, 'pooler.weight': storedBits, 'classifier.weight': storedBits })
+      .partial()
+      .strict(),
     lnEmb: lnSchema,
     layers: z.array(layerSchema),
     labels: z.array(z.string()),

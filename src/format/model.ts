@@ -113,18 +113,30 @@ export interface DenseParams {
   bias: Float32Array;
 }
 
+/**
+ * A float matrix stored as k-bit integer codes with one scale per row, symmetric:
+ * `value[r·cols + c] = fround(codes[r·cols + c] · scale[r])` exactly, codes in [−2^(bits−1), 2^(bits−1) − 1].
+ * The .bmt file then stores codes and scales instead of float32; the decoder restores both, so consumers
+ * keep reading the float field.
+ */
+export interface KbitCodes {
+  bits: 8 | 4 | 2;
+  scale: Float32Array;
+  codes: Int8Array;
+}
+
+/** The float matrices a .bmt file may store as k-bit codes, named by their path in DeployModel. */
+export type StorableMatrix = 'tokenEmbedding' | 'positionEmbedding' | 'pooler.weight' | 'classifier.weight';
+
 export interface DeployModel {
   shape: EncoderShape;
   /** Token embedding, vocabSize × hidden, row-major. */
   tokenEmbedding: Float32Array;
   /**
-   * Optional k-bit storage of the token embedding (the largest tensor of a small binary model): symmetric
-   * per row, `tokenEmbedding[r·H + c] = fround(codes[r·H + c] · scale[r])` exactly, codes in
-   * [−2^(bits−1), 2^(bits−1) − 1]. When present the .bmt file stores codes and scales instead of float32;
-   * the decoder restores both fields, so consumers can keep reading `tokenEmbedding`.
-   * Made by `quantizeTokenEmbedding` (src/format/quantize.ts).
+   * Optional k-bit storage of the large float matrices (see `StorableMatrix`); absent entries are float32.
+   * Made by `quantizeStorage` (src/format/quantize.ts); the float fields always hold the values.
    */
-  tokenEmbeddingCodes?: { bits: 8 | 4; scale: Float32Array; codes: Int8Array };
+  storage?: Partial<Record<StorableMatrix, KbitCodes>>;
   /** Position embedding, seqLen × hidden, row-major. */
   positionEmbedding: Float32Array;
   lnEmb: LayerNormParams;

@@ -16,9 +16,10 @@ import type {
   FoldedThreshold,
   LayerNormParams,
   PackedBits,
+  StorableMatrix,
 } from './model.ts';
 import { wordsPerRowFor } from './model.ts';
-import { quantizeTokenEmbedding } from './quantize.ts';
+import { quantizeStorage } from './quantize.ts';
 import { siteChannels } from './validate.ts';
 
 export interface RandomDeployOptions {
@@ -32,8 +33,8 @@ export interface RandomDeployOptions {
   thresholds?: boolean;
   /** FFN activation; default `relu`. */
   activation?: 'relu' | 'gelu';
-  /** Token embedding storage: 32 (float32, default) or 8/4 (quantizeTokenEmbedding). */
-  embeddingBits?: 32 | 8 | 4;
+  /** k-bit storage of float matrices (quantizeStorage); default none (all float32). */
+  storage?: Partial<Record<StorableMatrix, 8 | 4 | 2>>;
 }
 
 /** Small shape for tests: a head size of 8, K not a multiple of 32 in the FFN. */
@@ -165,8 +166,7 @@ export function randomDeployModel(shape: EncoderShape, seed: number | string, op
     tokenizer: { kind: 'random', vocabSize: V },
     meta: { seed: String(seed), source: 'randomDeployModel' },
   };
-  const bits = options.embeddingBits ?? 32;
-  return bits === 32 ? model : quantizeTokenEmbedding(model, bits);
+  return options.storage ? quantizeStorage(model, options.storage) : model;
 }
 
 /** A random FP32 model of `shape` (for the ONNX export and the speed comparison), reproducible from `seed`. */

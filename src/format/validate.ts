@@ -14,7 +14,8 @@ import type {
   LayerNormParams,
   PackedBits,
 } from './model.ts';
-import { wordsPerRowFor } from './model.ts';
+import { wordsPerRowFor, type StorableMatrix } from './model.ts';
+import { codeRange, STORABLE_MATRICES, storableMatrix } from './quantize.ts';
 
 type Path = (string | number)[];
 
@@ -145,22 +146,42 @@ function checkDense(c: Collector, d: DenseParams, inF: number, outF: number, pat
   checkF32(c, d.bias, outF, [...path, 'bias']);
 }
 
-/** k-bit token embedding: codes in range, scales finite and ≥ 0, and tokenEmbedding exactly their product. */
-function checkEmbeddingCodes(c: Collector, model: DeployModel): void {
-  const q = model.tokenEmbeddingCodes!;
-  const { vocabSize: V, hidden: H } = model.shape;
-  const path = ['tokenEmbeddingCodes'];
-  if (q.bits !== 8 && q.bits !== 4) return c.add('bmt_header', 'bits must be 8 or 4', [...path, 'bits'], undefined, String(q.bits));
-  checkF32(c, q.scale, V, [...path, 'scale']);
-  if (!(q.codes instanceof Int8Array) || q.codes.length !== V * H) return c.add('bmt_tensor', 'codes must be an Int8Array of vocabSize × hidden', [...path, 'codes']);
-  if (!(q.scale instanceof Float32Array) || q.scale.length !== V || !(model.tokenEmbedding instanceof Float32Array) || model.tokenEmbedding.length !== V * H) return;
-  const lo = -(2 ** (q.bits - 1)), hi = 2 ** (q.bits - 1) - 1;
-  const badScale = q.scale.findIndex((x) => !(x >= 0));
-  if (badScale >= 0) return c.add('bmt_tensor', `scale of row ${badScale} must be ≥ 0`, [...path, 'scale'], '≥ 0', String(q.scale[badScale]));
-  for (let i = 0; i < V * H; i++) {
-    if (q.codes[i] < lo || q.codes[i] > hi) return c.add('bmt_tensor', `code ${i} is outside the ${q.bits}-bit range`, [...path, 'codes'], `[${lo}, ${hi}]`, String(q.codes[i]));
-    if (model.tokenEmbedding[i] !== Math.fround(q.codes[i] * q.scale[Math.floor(i / H)])) {
-      return c.add('bmt_tensor', `tokenEmbedding[${i}] is not code × scale of its row`, ['tokenEmbedding']);
+/** k-bit storage of the float matrices: codes in range, scales finite and ≥ 0, values exactly code × scale. */
+function checkStorage(c: Collector, model: DeployModel): void {
+  if (typeof model.storage !== 'object' || model.storage === null) return c.add('bmt_header', 'storage must be an object', ['storage']);
+  for (const key of Object.keys(model.storage)) {
+    const path = ['storage', key];
+    if (!(STORABLE_MATRICES as readonly string[]).includes(key)) {
+      c.add('bmt_header', 'not a storable matrix', path, STORABLE_MATRICES.join(', '), key);
+      continue;
+    }
+    const q = model.storage[key as StorableMatrix]!;
+    const { values, rows, cols } = storableMatrix(model, key as StorableMatrix);
+    if (q.bits !== 8 && q.bits !== 4 && q.bits !== 2) {
+      c.add('bmt_header', 'bits must be 8, 4 or 2', [...path, 'bits'], undefined, String(q.bits));
+      continue;
+    }
+    checkF32(c, q.scale, rows, [...path, 'scale']);
+    if (!(q.codes instanceof Int8Array) || q.codes.length !== rows * cols) {
+      c.add('bmt_tensor', `codes must be an Int8Array of ${rows} × ${cols}`, [...path, 'codes']);
+      continue;
+    }
+    if (!(q.scale instanceof Float32Array) || q.scale.length !== rows || !(values instanceof Float32Array) || values.length !== rows * cols) continue;
+    const [lo, hi] = codeRange(q.bits);
+    const badScale = q.scale.findIndex((x) => !(x >= 0));
+    if (badScale >= 0) {
+      c.add('bmt_tensor', `scale of row ${badScale} must be ≥ 0`, [...path, 'scale'], '≥ 0', String(q.scale[badScale]));
+      continue;
+    }
+    for (let i = 0; i < rows * cols; i++) {
+      if (q.codes[i] < lo || q.codes[i] > hi) {
+        c.add('bmt_tensor', `code ${i} is outside the ${q.bits}-bit range`, [...path, 'codes'], `[${lo}, ${hi}]`, String(q.codes[i]));
+        break;
+      }
+      if (values[i] !== Math.fround(q.codes[i] * q.scale[Math.floor(i / cols)])) {
+        c.add('bmt_tensor', `${key}[${i}] is not code × scale of its row`, key.split('.'));
+        break;
+      }
     }
   }
 }
@@ -173,7 +194,6 @@ export function deployModelIssues(model: DeployModel): Issue[] {
   const { hidden: H, ffn: F } = s;
   const ch = siteChannels(s);
   checkF32(c, model.tokenEmbedding, s.vocabSize * H, ['tokenEmbedding']);
-  if (model.tokenEmbeddingCodes !== undefined) checkEmbeddingCodes(c, model);
   checkF32(c, model.positionEmbedding, s.seqLen * H, ['positionEmbedding']);
   checkLn(c, model.lnEmb, H, ['lnEmb']);
   if (!Array.isArray(model.layers) || model.layers.length !== s.layers) {
@@ -200,6 +220,7 @@ export function deployModelIssues(model: DeployModel): Issue[] {
   });
   checkDense(c, model.pooler, H, H, ['pooler']);
   checkDense(c, model.classifier, H, s.numLabels, ['classifier']);
+  if (model.storage !== undefined && c.issues.length === 0) checkStorage(c, model);
   if (!Array.isArray(model.labels) || model.labels.length !== s.numLabels || !model.labels.every((l) => typeof l === 'string')) {
     c.add('bmt_header', 'labels must be numLabels strings', ['labels'], String(s.numLabels), String(model.labels?.length));
   }

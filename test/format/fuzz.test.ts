@@ -17,8 +17,8 @@ import type { DeployModel } from '../../src/format/model.ts';
 const rng = createRng('bmt-fuzz');
 const bases = [0, 1, 2, 3].map((s) => encodeBmt(randomDeployModel(TINY_SHAPE, s)));
 bases.push(encodeBmt(randomDeployModel({ vocabSize: 7, seqLen: 3, hidden: 4, heads: 2, ffn: 5, layers: 1, numLabels: 3 }, 9, { parts: 2 })));
-bases.push(encodeBmt(randomDeployModel({ ...TINY_SHAPE, hidden: 9, heads: 3 }, 4, { embeddingBits: 4 })));
-bases.push(encodeBmt(randomDeployModel(TINY_SHAPE, 5, { embeddingBits: 8 })));
+bases.push(encodeBmt(randomDeployModel({ ...TINY_SHAPE, hidden: 9, heads: 3 }, 4, { storage: { tokenEmbedding: 4, 'pooler.weight': 2 } })));
+bases.push(encodeBmt(randomDeployModel(TINY_SHAPE, 5, { storage: { tokenEmbedding: 8, positionEmbedding: 8, 'classifier.weight': 2 } })));
 
 const stats = { cases: 0, decoded: 0, codes: new Map<string, number>() };
 
@@ -271,13 +271,15 @@ test('tensor contents: NaN scales, set padding bits and bad senses are rejected 
   }
 });
 
-test('a set padding nibble in 4-bit embedding codes is rejected at that tensor', () => {
+test('set padding bits in 4- and 2-bit codes are rejected at that tensor', () => {
   const shape = { ...TINY_SHAPE, hidden: 9, heads: 3 };
-  const base = encodeBmt(randomDeployModel(shape, 1, { embeddingBits: 4 }));
-  const codes = readBmtLayout(base).entries.find((e) => e.name === 'tokenEmbeddingCodes.codes')!;
-  const b = base.slice();
-  b[codes.offset + 4 + 5] |= 0x10; // row 1's last byte (5 bytes per row): its high nibble is padding
-  assert.throws(() => decodeBmt(reseal(b)), (e) => e instanceof BitedgeError && e.issues[0].offset === codes.offset && /row 1 has a non-zero padding nibble/.test(e.message));
+  for (const [bits, bytesPerRow, padBit] of [[4, 5, 0x10], [2, 3, 0x04]] as const) {
+    const base = encodeBmt(randomDeployModel(shape, 1, { storage: { tokenEmbedding: bits } }));
+    const codes = readBmtLayout(base).entries.find((e) => e.name === 'tokenEmbedding.codes')!;
+    const b = base.slice();
+    b[codes.offset + 2 * bytesPerRow - 1] |= padBit; // row 1's last byte: 9 codes leave its top bits as padding
+    assert.throws(() => decodeBmt(reseal(b)), (e) => e instanceof BitedgeError && e.issues[0].offset === codes.offset && /row 1 has non-zero padding bits/.test(e.message));
+  }
 });
 
 test('fuzz summary: thousands of cases, both outcomes seen', () => {

@@ -29,28 +29,31 @@ test('random models are valid and round-trip exactly through encode/decode', () 
   }
 });
 
-test('k-bit token embeddings: 4× / 8× smaller, exact round trip, odd hidden sizes pad a nibble', () => {
+test('k-bit storage of float matrices: exact round trip, sizes, odd widths pad the last byte', () => {
   for (const hidden of [24, 7]) {
     const shape = { ...TINY_SHAPE, hidden, heads: 1, vocabSize: 500 };
     const plain = encodeBmt(randomDeployModel(shape, 2)).length;
-    for (const bits of [8, 4] as const) {
-      const m = randomDeployModel(shape, 2, { embeddingBits: bits });
+    for (const bits of [8, 4, 2] as const) {
+      const m = randomDeployModel(shape, 2, { storage: { tokenEmbedding: bits } });
       assert.deepEqual(deployModelIssues(m), []);
-      const q = m.tokenEmbeddingCodes!;
+      const q = m.storage!.tokenEmbedding!;
       assert.equal(q.bits, bits);
-      assert.ok(q.codes.some((c) => c === -(2 ** (bits - 1)) + 1) && q.codes.some((c) => c === 2 ** (bits - 1) - 1), 'codes span the range');
+      const hi = 2 ** (bits - 1) - 1;
+      assert.ok(q.codes.some((c) => c === -hi) && q.codes.some((c) => c === hi), 'codes span the range');
       const bytes = encodeBmt(m);
       assert.deepStrictEqual(decodeBmt(bytes), m);
       const saved = plain - bytes.length;
-      const floatBytes = 4 * shape.vocabSize * hidden;
-      const stored = shape.vocabSize * (bits === 8 ? hidden : Math.ceil(hidden / 2)) + 4 * shape.vocabSize;
+      const stored = shape.vocabSize * Math.ceil((hidden * bits) / 8) + 4 * shape.vocabSize;
+      const expected = 4 * shape.vocabSize * hidden - stored;
       // Within alignment padding and the header text's few extra bytes.
-      assert.ok(Math.abs(saved - (floatBytes - stored)) < 256, `saved ${saved} bytes, expected about ${floatBytes - stored}`);
+      assert.ok(Math.abs(saved - expected) < 256, `saved ${saved} bytes, expected about ${expected}`);
     }
+    const all = randomDeployModel(shape, 4, { storage: { tokenEmbedding: 4, positionEmbedding: 8, 'pooler.weight': 2, 'classifier.weight': 4 } });
+    assert.deepStrictEqual(decodeBmt(encodeBmt(all)), all);
   }
-  const m = randomDeployModel(TINY_SHAPE, 3, { embeddingBits: 8 });
-  m.tokenEmbedding[5] += 1e-3;
-  assert.throws(() => encodeBmt(m), /not code × scale/);
+  const m = randomDeployModel(TINY_SHAPE, 3, { storage: { 'pooler.weight': 8 } });
+  m.pooler.weight[5] += 1e-3;
+  assert.throws(() => encodeBmt(m), /pooler\.weight\[5\] is not code × scale/);
 });
 
 test('random models cover every site kind, both part counts, thresholds and all attention variants', () => {
