@@ -33,8 +33,54 @@ export const SINK_PLANE_ACC: i32 = 3; // out[m,n] += weight·(pw[n] − c)
   else store<i32>(p, dot);
 }
 
-/** The tiled count loop into i32 M×N `out`. `sink` must be a constant so that each caller is specialised. */
+/**
+ * The tiled count loop into i32 M×N `out`. `sink` must be a constant so that each caller is specialised.
+ * Short rows (K ≤ 256 bits: Q/K/V/FFN-in at hidden 256, attention heads) take the scalar 4×2 tiles: with
+ * one or two v128 steps per tile, widening and summing the byte counters would cost more than the counts.
+ */
 @inline export function xorPopTiles(
+  sink: i32, a: usize, w: usize, M: i32, N: i32, words: i32, K: i32, out: usize, pw: usize, weight: i32,
+): void {
+  if (words <= 8) scalarTiles(sink, a, w, M, N, words, K, out, pw, weight);
+  else mixedTiles(sink, a, w, M, N, words, K, out, pw, weight);
+}
+
+/** 4 activation rows × 2 weight rows, i64.popcnt only (no reduction step). */
+@inline function scalarTiles(
+  sink: i32, a: usize, w: usize, M: i32, N: i32, words: i32, K: i32, out: usize, pw: usize, weight: i32,
+): void {
+  const stride = <usize>words << 2;
+  const q = words >> 1; // u64 per row
+  for (let m = 0; m < M; m += 4) {
+    const a0 = a + <usize>m * stride;
+    const a1 = m + 1 < M ? a0 + stride : a0;
+    const a2 = m + 2 < M ? a0 + 2 * stride : a0;
+    const a3 = m + 3 < M ? a0 + 3 * stride : a0;
+    for (let n = 0; n < N; n += 2) {
+      const w0 = w + <usize>n * stride;
+      const w1 = n + 1 < N ? w0 + stride : w0;
+      let s00: i64 = 0, s01: i64 = 0, s10: i64 = 0, s11: i64 = 0, s20: i64 = 0, s21: i64 = 0, s30: i64 = 0, s31: i64 = 0;
+      for (let c = 0; c < q; c++) {
+        const off = <usize>c << 3;
+        const y0 = load<u64>(w0 + off), y1 = load<u64>(w1 + off);
+        const x0 = load<u64>(a0 + off), x1 = load<u64>(a1 + off), x2 = load<u64>(a2 + off), x3 = load<u64>(a3 + off);
+        s00 += popcnt(x0 ^ y0); s01 += popcnt(x0 ^ y1);
+        s10 += popcnt(x1 ^ y0); s11 += popcnt(x1 ^ y1);
+        s20 += popcnt(x2 ^ y0); s21 += popcnt(x2 ^ y1);
+        s30 += popcnt(x3 ^ y0); s31 += popcnt(x3 ^ y1);
+      }
+      const two = n + 1 < N;
+      emit(sink, <i32>s00, m, n, N, K, out, pw, weight);
+      if (two) emit(sink, <i32>s01, m, n + 1, N, K, out, pw, weight);
+      if (m + 1 < M) { emit(sink, <i32>s10, m + 1, n, N, K, out, pw, weight); if (two) emit(sink, <i32>s11, m + 1, n + 1, N, K, out, pw, weight); }
+      if (m + 2 < M) { emit(sink, <i32>s20, m + 2, n, N, K, out, pw, weight); if (two) emit(sink, <i32>s21, m + 2, n + 1, N, K, out, pw, weight); }
+      if (m + 3 < M) { emit(sink, <i32>s30, m + 3, n, N, K, out, pw, weight); if (two) emit(sink, <i32>s31, m + 3, n + 1, N, K, out, pw, weight); }
+    }
+  }
+}
+
+/** 2 × 2 tiles, each 256-bit step half v128 and half scalar (see the top of this file). */
+@inline function mixedTiles(
   sink: i32, a: usize, w: usize, M: i32, N: i32, words: i32, K: i32, out: usize, pw: usize, weight: i32,
 ): void {
   const stride = <usize>words << 2;
