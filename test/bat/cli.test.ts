@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { randomDeployModel, writeBmtFile, TINY_SHAPE } from '../../src/format/index.ts';
+import { randomDeployModel, writeBmtFile } from '../../src/format/index.ts';
+import { trainTokenizer } from '../../src/data/tokenizer.ts';
 import { PRESETS } from '../../src/bat/index.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -51,14 +52,18 @@ test('sim refuses a model that cannot fit and a file the format rejects, with cl
 });
 
 test('sim on a .bmt model: functional run bit-identical to referenceForward, report folder with JSON, SVG and HTML', async () => {
-  const model = randomDeployModel(TINY_SHAPE, 'bat-cli', { sites: 'binary', parts: 1, variants: ['softmax-binary'] });
+  const texts = ['win cash now, reply to claim your prize', 'the meeting moved to friday, agenda attached'];
+  const tok = trainTokenizer([...texts, ...texts.map((t) => t.toUpperCase())], { vocabSize: 280 });
+  const shape = { vocabSize: tok.vocabSize, seqLen: 16, hidden: 32, heads: 2, ffn: 48, layers: 2, numLabels: 2 };
+  const model = { ...randomDeployModel(shape, 'bat-cli', { sites: 'binary', parts: 1, variants: ['softmax-binary'] }), tokenizer: tok.toJSON(), labels: ['ham', 'spam'] };
   const file = join(dir, 'tiny.bmt');
   writeBmtFile(file, model);
   const out = join(dir, 'report');
-  const r = await cli(['sim', file, '--hw', 'edge', '--json', '--report', out]);
+  const r = await cli(['sim', file, '--hw', 'edge', '--text', texts[0], '--json', '--report', out]);
   assert.equal(r.code, 0, r.stderr);
   const rep = JSON.parse(r.stdout);
   assert.equal(rep.functional.equalsReferenceForward, true);
+  assert.ok(['ham', 'spam'].includes(rep.functional.label));
   assert.match(rep.throughput.convention, /2·M·N·K/);
   assert.ok(rep.comparison.some((c: { kind: string }) => c.kind === 'published figure'));
   assert.equal(rep.comparison[0].kind, 'bitedge model estimate');

@@ -74,7 +74,7 @@ test('a model BAT cannot run is refused with every reason: float sites, GELU, mi
   assert.throws(() => workloadFromModel(model), (e: unknown) => {
     assert.ok(e instanceof BitedgeError);
     const codes = new Set(e.issues.map((i) => i.code));
-    for (const c of ['bat_float_site', 'bat_gelu', 'bat_mixed_site_bits']) assert.ok(codes.has(c), `${c} in ${[...codes]}`);
+    for (const c of ['bat_float_site', 'bat_gelu', 'bat_weight_parts']) assert.ok(codes.has(c), `${c} in ${[...codes]}`);
     return true;
   });
 });
