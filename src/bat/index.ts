@@ -16,3 +16,4 @@ export { resourceReport, budgetIssues, type ResourceReport } from './resources.t
 export { energyReport, ENERGY_TABLES, ASIC_45NM, FPGA_ULTRASCALE, type EnergyTable, type EnergyReport } from './energy.ts';
 export { validateHardware, paddingNotes, type Validation } from './validate.ts';
 export { randomDesignPoint } from './space.ts';
+export { evaluateDesign, type DesignEvaluation } from './evaluate.ts';

@@ -115,6 +115,7 @@ async function run(args: string[]): Promise<number> {
     functional = { logits: Array.from(logits), label: classification(model, logits, input.truncated).label, equalsReferenceForward: equal };
   }
   const report = buildReport({ hardware: hw, schedule, sim, estimate: estimateSchedule(schedule, hw), functional });
+  for (const i of report.resources.overBudget) process.stderr.write(`bitedge sim: warning: ${i.message}\n`);
   if (o.report) {
     const files = writeReport(o.report, report, sim);
     process.stderr.write(`bitedge sim: wrote ${files.join(', ')}\n`);

@@ -68,6 +68,7 @@ ${energy}</table>
 <h2>Resources</h2>
 <table>${row(['resource', ...Object.keys(res.perEngine), 'total', `${esc(res.board)} budget`, 'used', 'ceiling'], 'th')}
 ${resources}</table>
+${res.overBudget.length ? `<p><b>Over budget:</b> ${res.overBudget.map((i) => esc(i.message)).join('; ')}</p>` : '<p class="note">Within the board budget × utilisation ceilings.</p>'}
 <h2>BAT and published accelerators</h2>
 <table>${row(['design', 'platform', 'workload', 'GOPS', 'GOPS/W', 'other figure', 'kind', 'source'], 'th')}
 ${cmp}</table>

@@ -11,7 +11,8 @@ import type { Schedule } from '../bat/compiler.ts';
 import type { SimResult, EngineCycles, PhaseTiming } from '../bat/sim.ts';
 import type { Estimate } from '../bat/analytical.ts';
 import { ENGINES, type EngineName } from '../bat/ops.ts';
-import { resourceReport, type ResourceReport } from '../bat/resources.ts';
+import { budgetIssues, resourceReport, type ResourceReport } from '../bat/resources.ts';
+import type { Issue } from '../common/errors.ts';
 import { ENERGY_TABLES, energyReport, type EnergyReport } from '../bat/energy.ts';
 import { PAPER_CLAIM, PUBLISHED } from './baselines.ts';
 import { timelineSvg } from './timeline.ts';
@@ -43,7 +44,7 @@ export interface BatReport {
   engines: Record<EngineName, EngineCycles & { utilisation: number }>;
   bottleneck: { engine: EngineName; busyFraction: number; explanation: string };
   pipeline: PhaseTiming[];
-  resources: ResourceReport;
+  resources: ResourceReport & { overBudget: Issue[] };
   analytical: { cycles: number; relativeError: number } | null;
   comparison: ComparisonRow[];
   paperClaim: string;
@@ -98,7 +99,7 @@ export function buildReport(inp: ReportInputs): BatReport {
     mapping: { placement: s.placement, blockTokens: s.blockTokens, blocks: s.blocks, fifoDepthBlocks: s.fifoDepthBlocks, layerWeightBytes: s.layerWeightBytes, activationBytes: s.activationBytes },
     latency: { cycles: sim.cycles, seconds: sim.latencySeconds, clockMHz: hw.clockMHz },
     throughput: { ops: sim.ops, gops, inferencesPerSecond: 1 / sim.latencySeconds, convention: OPS_CONVENTION },
-    energy, engines, bottleneck: bottleneckOf(sim), pipeline: sim.phases, resources,
+    energy, engines, bottleneck: bottleneckOf(sim), pipeline: sim.phases, resources: { ...resources, overBudget: budgetIssues(resources) },
     analytical: inp.estimate ? { cycles: inp.estimate.cycles, relativeError: (inp.estimate.cycles - sim.cycles) / sim.cycles } : null,
     comparison, paperClaim: PAPER_CLAIM, functional: inp.functional ?? null,
   };

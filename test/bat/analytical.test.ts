@@ -50,3 +50,15 @@ test('the analytical model is fast: ≥ 1,000 evaluations per second of BMT-smal
   const perSecond = n / ((performance.now() - t0) / 1000);
   assert.ok(perSecond >= 1_000, `${perSecond.toFixed(0)} evaluations/s`);
 });
+
+test('evaluateDesign: one call with latency, energy in both tables, resources and fit; a design that cannot run says why', async () => {
+  const { evaluateDesign } = await import('../../src/bat/index.ts');
+  const ok = evaluateDesign(workloadFromShape(SHAPES['bert-base']), PRESETS.zcu102);
+  assert.equal(ok.runs, true);
+  assert.equal(ok.fits, true);
+  assert.equal(ok.cycles, estimate(workloadFromShape(SHAPES['bert-base']), PRESETS.zcu102).cycles);
+  assert.ok(ok.energyJ.fpga > 0 && ok.energyJ.asic45 > 0 && ok.gopsPerW.fpga > 0);
+  const no = evaluateDesign(workloadFromShape(SHAPES['bert-base']), PRESETS.edge);
+  assert.equal(no.runs, false);
+  assert.ok(no.issues.some((i) => i.code === 'bat_activations_do_not_fit'));
+});
