@@ -1,6 +1,6 @@
 /**
  * Fuzzing the .bmt loader: thousands of mutations of valid files. Each must either decode to a model that
- * passes validation (and re-encodes) or throw a BitedgeError; never another exception, never a hang, and
+ * passes validation, re-encodes and runs (the runtime's reference forward pass) or throw a BitedgeError; never another exception, never a hang, and
  * never an allocation much larger than the file. Mutations are applied both raw (the checksum catches
  * them) and resealed (checksum and length recomputed) so that the deeper validators are exercised.
  */
@@ -13,6 +13,7 @@ import { crc32 } from '../../src/format/crc32.ts';
 import { randomDeployModel, TINY_SHAPE } from '../../src/format/random.ts';
 import { deployModelIssues } from '../../src/format/validate.ts';
 import type { DeployModel } from '../../src/format/model.ts';
+import { referenceForward } from '../../src/runtime/reference/forward.ts';
 
 const rng = createRng('bmt-fuzz');
 const bases = [0, 1, 2, 3].map((s) => encodeBmt(randomDeployModel(TINY_SHAPE, s)));
@@ -58,6 +59,11 @@ function check(bytes: Uint8Array, what: string): void {
     assert.deepEqual(deployModelIssues(model), [], what);
     assert.ok(modelTensorBytes(model) <= bytes.length, `${what}: model holds more tensor bytes than the file`);
     assert.deepStrictEqual(decodeBmt(encodeBmt(model)), model, `${what}: re-encode`);
+    // A model that loads runs: the runtime's reference forward pass on one padded input.
+    const T = model.shape.seqLen;
+    const ids = Int32Array.from({ length: T }, (_, t) => (t * 7 + 1) % model.shape.vocabSize);
+    const mask = Uint8Array.from({ length: T }, (_, t) => (t < Math.ceil(T / 2) ? 1 : 0));
+    assert.equal(referenceForward(model, ids, mask).length, model.shape.numLabels, what);
   }
 }
 
