@@ -18,6 +18,8 @@ export interface Board {
   budget: Resources;
   /** Peak DDR bandwidth of the board's memory interface, GB/s. */
   ddrPeakGBps: number;
+  /** Static power of the programmable logic at 25 °C, W [ours: power-estimator order of magnitude, ∝ device size]. */
+  plStaticW: number;
   source: string;
 }
 
@@ -28,17 +30,17 @@ export const BOARDS: Record<string, Board> = {
   zcu102: {
     name: 'zcu102', part: 'XCZU9EG-2',
     budget: { lut: 274_080, ff: 548_160, dsp: 2_520, bram18: 1_824, uram: 0 },
-    ddrPeakGBps: 19.2, source: 'baselines.md (PS DDR4 64-bit, 2400 MT/s)',
+    ddrPeakGBps: 19.2, plStaticW: 0.6, source: 'baselines.md (PS DDR4 64-bit, 2400 MT/s)',
   },
   kv260: {
     name: 'kv260', part: 'XCK26',
     budget: { lut: 117_120, ff: 234_240, dsp: 1_248, bram18: 288, uram: 64 },
-    ddrPeakGBps: 19.2, source: 'vendor product table (K26 SOM), DDR4 64-bit 2400 MT/s [ours]',
+    ddrPeakGBps: 19.2, plStaticW: 0.35, source: 'vendor product table (K26 SOM), DDR4 64-bit 2400 MT/s [ours]',
   },
   ultra96: {
     name: 'ultra96', part: 'XCZU3EG',
     budget: { lut: 70_560, ff: 141_120, dsp: 360, bram18: 432, uram: 0 },
-    ddrPeakGBps: 8.5, source: 'vendor product table (ZU3EG), LPDDR4 32-bit 2133 MT/s [ours]',
+    ddrPeakGBps: 8.5, plStaticW: 0.25, source: 'vendor product table (ZU3EG), LPDDR4 32-bit 2133 MT/s [ours]',
   },
 };
 

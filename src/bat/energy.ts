@@ -3,15 +3,15 @@
  * latency, plus for FPGAs a clock/idle term per resource per cycle. FPGA and 45 nm ASIC are two TABLES
  * of the same model, not two code paths. Every coefficient's source or derivation is in docs/bat.md.
  */
-import type { Resources } from './boards.ts';
+import type { Board, Resources } from './boards.ts';
 import { ACTION_KINDS, type Actions } from './ops.ts';
 
 export interface EnergyTable {
   name: string;
   /** pJ per action. */
   pJ: Actions;
-  /** Static (leakage) power, W. */
-  staticW: number;
+  /** Static (leakage) power, W; `board`: the board's programmable-logic static power (boards.ts). */
+  staticW: number | 'board';
   /** Clock-tree and idle dynamic energy per resource per cycle, pJ (FPGA: resources toggle with the clock). */
   pJPerResourceCycle: Resources;
   source: string;
@@ -53,7 +53,7 @@ export const FPGA_ULTRASCALE: EnergyTable = {
     sramBit: 0.25, // BRAM18 read ≈ 9 pJ per 36-bit port access
     ddrByte: 1950 / 8, // same DRAM access energy as the ASIC table (Horowitz), DDR4 PHY not included
   },
-  staticW: 0.6, // PL static of a mid-size UltraScale+ device at 25 °C, power-estimator order of magnitude
+  staticW: 'board', // PL static power of the device (boards.ts, power-estimator order of magnitude)
   pJPerResourceCycle: { lut: 0.002, ff: 0.004, dsp: 0.05, bram18: 0.2, uram: 0.5 },
   source: 'ours, order-of-magnitude UltraScale+ figures (docs/bat.md); DRAM from Horowitz ISSCC 2014',
 };
@@ -73,7 +73,7 @@ export interface EnergyReport {
   averageW: number;
 }
 
-export function energyReport(actions: Actions, cycles: number, clockMHz: number, resources: Resources, table: EnergyTable): EnergyReport {
+export function energyReport(actions: Actions, cycles: number, clockMHz: number, resources: Resources, table: EnergyTable, board: Board): EnergyReport {
   const seconds = cycles / (clockMHz * 1e6);
   const byAction = { ...actions };
   let dyn = 0;
@@ -81,7 +81,7 @@ export function energyReport(actions: Actions, cycles: number, clockMHz: number,
   let perCycle = 0;
   for (const k of Object.keys(resources) as (keyof Resources)[]) perCycle += resources[k] * table.pJPerResourceCycle[k];
   const clockJ = perCycle * cycles * 1e-12;
-  const staticJ = table.staticW * seconds;
+  const staticJ = (table.staticW === 'board' ? board.plStaticW : table.staticW) * seconds;
   const totalJ = dyn + clockJ + staticJ;
   return { table: table.name, byAction, clockJ, staticJ, totalJ, averageW: totalJ / seconds };
 }

@@ -10,6 +10,7 @@ import { estimate } from './analytical.ts';
 import { budgetIssues, resourceReport, type ResourceReport } from './resources.ts';
 import { ASIC_45NM, FPGA_ULTRASCALE, energyReport } from './energy.ts';
 import type { EngineName } from './ops.ts';
+import { BOARDS } from './boards.ts';
 
 export interface DesignEvaluation {
   /** False when the workload cannot run on the hardware at all (`issues` says why). */
@@ -40,8 +41,8 @@ export function evaluateDesign(w: Workload, hw: Hardware, opts: CompileOptions =
       energyJ: { fpga: Infinity, asic45: Infinity }, gopsPerW: { fpga: 0, asic45: 0 }, bottleneck: null, resources,
     };
   }
-  const fpga = energyReport(e.actions, e.cycles, hw.clockMHz, resources.total, FPGA_ULTRASCALE).totalJ;
-  const asic45 = energyReport(e.actions, e.cycles, hw.clockMHz, resources.total, ASIC_45NM).totalJ;
+  const fpga = energyReport(e.actions, e.cycles, hw.clockMHz, resources.total, FPGA_ULTRASCALE, BOARDS[hw.board]).totalJ;
+  const asic45 = energyReport(e.actions, e.cycles, hw.clockMHz, resources.total, ASIC_45NM, BOARDS[hw.board]).totalJ;
   const gop = e.ops / 1e9;
   return {
     runs: true, fits: budget.length === 0, issues: budget, latencySeconds: e.latencySeconds, cycles: e.cycles,

@@ -14,6 +14,7 @@ import { ENGINES, type EngineName } from '../bat/ops.ts';
 import { budgetIssues, resourceReport, type ResourceReport } from '../bat/resources.ts';
 import type { Issue } from '../common/errors.ts';
 import { ENERGY_TABLES, energyReport, type EnergyReport } from '../bat/energy.ts';
+import { BOARDS } from '../bat/boards.ts';
 import { PAPER_CLAIM, PUBLISHED } from './baselines.ts';
 import { timelineSvg } from './timeline.ts';
 import { reportHtml } from './html.ts';
@@ -78,7 +79,7 @@ export function buildReport(inp: ReportInputs): BatReport {
   const gops = sim.ops / sim.latencySeconds / 1e9;
   const energy: BatReport['energy'] = {};
   for (const [key, table] of Object.entries(ENERGY_TABLES)) {
-    const e = energyReport(sim.actions, sim.cycles, hw.clockMHz, resources.total, table);
+    const e = energyReport(sim.actions, sim.cycles, hw.clockMHz, resources.total, table, BOARDS[hw.board]);
     energy[key] = { ...e, joulesPerInference: e.totalJ, gopsPerW: sim.ops / 1e9 / e.totalJ };
   }
   const engines = {} as BatReport['engines'];

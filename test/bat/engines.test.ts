@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRng } from '../../src/common/rng.ts';
-import { PRESETS, bmu, atu, sfu, memory, opCycles, ASIC_45NM, FPGA_ULTRASCALE, energyReport, type Hardware, type Op } from '../../src/bat/index.ts';
+import { PRESETS, bmu, atu, sfu, memory, opCycles, ASIC_45NM, FPGA_ULTRASCALE, energyReport, BOARDS, type Hardware, type Op } from '../../src/bat/index.ts';
 import { noActions } from '../../src/bat/ops.ts';
 
 function withFolding(pe: number, simd: number): Hardware {
@@ -98,14 +98,15 @@ test('energy = Σ actions × table + clock + static; the 45 nm XNOR-popcount bit
   a.xnorPopBit = 1e9;
   a.ddrByte = 1e6;
   const res = { lut: 1000, ff: 2000, dsp: 10, bram18: 20, uram: 0 };
-  const e1 = energyReport(a, 200_000, 200, res, FPGA_ULTRASCALE);
+  const e1 = energyReport(a, 200_000, 200, res, FPGA_ULTRASCALE, BOARDS.zcu102);
   const a2 = { ...a, xnorPopBit: 2e9, ddrByte: 2e6 };
-  const e2 = energyReport(a2, 200_000, 200, res, FPGA_ULTRASCALE);
+  const e2 = energyReport(a2, 200_000, 200, res, FPGA_ULTRASCALE, BOARDS.zcu102);
   const dyn1 = e1.totalJ - e1.clockJ - e1.staticJ, dyn2 = e2.totalJ - e2.clockJ - e2.staticJ;
   assert.ok(Math.abs(dyn2 - 2 * dyn1) < 1e-15, 'dynamic energy is linear in the action counts');
-  assert.ok(Math.abs(e1.staticJ - 0.6 * 1e-3) < 1e-12, 'static 0.6 W over 1 ms');
+  assert.ok(Math.abs(e1.staticJ - BOARDS.zcu102.plStaticW * 1e-3) < 1e-12, 'the board\'s static power over 1 ms');
+  assert.ok(energyReport(a, 200_000, 200, res, FPGA_ULTRASCALE, BOARDS.ultra96).staticJ < e1.staticJ, 'a smaller device leaks less');
   assert.ok(Math.abs(e1.clockJ - (1000 * 0.002 + 2000 * 0.004 + 10 * 0.05 + 20 * 0.2) * 200_000 * 1e-12) < 1e-15);
-  const asic = energyReport(a, 200_000, 200, res, ASIC_45NM);
+  const asic = energyReport(a, 200_000, 200, res, ASIC_45NM, BOARDS.zcu102);
   assert.equal(asic.staticJ, 0);
   assert.ok(Math.abs(asic.totalJ - (1e9 * 0.005625 + 1e6 * 243.75) * 1e-12) < 1e-12);
 });
