@@ -210,7 +210,7 @@ export function applyMerges(bytes: ArrayLike<number>, ranks: Map<number, number>
   const next = new Int32Array(n), prev = new Int32Array(n);
   for (let i = 0; i < n; i++) { next[i] = i + 1 < n ? i + 1 : -1; prev[i] = i - 1; }
   const alive = new Uint8Array(n).fill(1);
-  // Min-heap of (rank, position), packed as rank · n + position (exact in a double for n < 2^26).
+  // Min-heap of (rank, position), packed as rank · n + position (exact in a double: rank < 2^16, n < 2^37).
   const heap: number[] = [];
   const push = (v: number): void => {
     heap.push(v);
