@@ -4,6 +4,7 @@
  */
 import { fail } from '../common/errors.ts';
 import type { DenseParams, FloatModel, LayerNormParams } from './model.ts';
+import { validateFloatModel } from './validate.ts';
 
 /** erf by Abramowitz & Stegun 7.1.26 (|error| ≤ 1.5e-7). */
 export function erf(x: number): number {
@@ -51,6 +52,7 @@ function layerNorm(p: LayerNormParams, x: Float64Array, rows: number, H: number)
  * Masked keys are left out of the softmax; every row needs at least one unmasked position ([CLS]).
  */
 export function floatReferenceForward(model: FloatModel, ids: ArrayLike<number>, mask: ArrayLike<number>, batch: number): Float64Array {
+  validateFloatModel(model);
   const { vocabSize: V, seqLen: T, hidden: H, heads: A, numLabels: N } = model.shape;
   const d = H / A;
   if (ids.length !== batch * T || mask.length !== batch * T) fail('forward_input', `ids and mask must hold batch × seqLen = ${batch * T} values`, { received: `${ids.length}, ${mask.length}` });

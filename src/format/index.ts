@@ -4,7 +4,7 @@ export { encodeBmt, decodeBmt, readBmtLayout, packCodes, unpackCodes, tensorByte
 export { quantizeStorage, quantizeRows, storableMatrix, STORABLE_MATRICES } from './quantize.ts';
 export { type BmtHeader } from './header.ts';
 export { crc32 } from './crc32.ts';
-export { deployModelIssues, validateDeployModel, firstRowWithPaddingBits, siteChannels } from './validate.ts';
+export { deployModelIssues, validateDeployModel, floatModelIssues, validateFloatModel, firstRowWithPaddingBits, siteChannels } from './validate.ts';
 export { writeBmtFile, readBmtFile, readBmtBytes, writeOnnxFile } from './file.ts';
 export { randomDeployModel, randomFloatModel, randomPackedBits, TINY_SHAPE, type RandomDeployOptions } from './random.ts';
 export { describeBmt, formatDescription, fp32PartBytes, siteBits, type BmtDescription, type LinearRow, type SiteRow, type PartRow } from './describe.ts';

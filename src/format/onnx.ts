@@ -7,6 +7,7 @@
  * probabilities as leaving them out whenever a row has an unmasked key (it always has [CLS]).
  */
 import { ProtoWriter } from './protobuf.ts';
+import { validateFloatModel } from './validate.ts';
 import type { DenseParams, FloatModel, LayerNormParams } from './model.ts';
 
 // Field numbers and enum values of onnx/onnx.proto3.
@@ -99,8 +100,9 @@ function valueInfo(name: string, elem: number, dims: (number | string)[]): Proto
   return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, tensorType));
 }
 
-/** The FP32 model as ONNX ModelProto bytes. */
+/** The FP32 model as ONNX ModelProto bytes; an inconsistent model is a BitedgeError (`float_model`). */
 export function exportOnnx(model: FloatModel): Uint8Array {
+  validateFloatModel(model);
   const { seqLen: T, hidden: H, heads: A, numLabels: N } = model.shape;
   const d = H / A;
   const g = new GraphBuilder();

@@ -11,6 +11,7 @@ import type {
   DenseParams,
   DeployModel,
   EncoderShape,
+  FloatModel,
   LayerNormParams,
   PackedBits,
 } from './model.ts';
@@ -226,6 +227,38 @@ export function deployModelIssues(model: DeployModel): Issue[] {
   }
   if (typeof model.meta !== 'object' || model.meta === null || Array.isArray(model.meta)) c.add('bmt_header', 'meta must be an object', ['meta']);
   return c.issues;
+}
+
+/** All structural issues of a FloatModel (at most 20): lengths from the shape, finite values, activations. */
+export function floatModelIssues(model: FloatModel): Issue[] {
+  const c = new Collector();
+  if (!checkShape(c, model.shape)) return c.issues;
+  const s = model.shape;
+  const { hidden: H, ffn: F } = s;
+  checkF32(c, model.tokenEmbedding, s.vocabSize * H, ['tokenEmbedding']);
+  checkF32(c, model.positionEmbedding, s.seqLen * H, ['positionEmbedding']);
+  checkLn(c, model.lnEmb, H, ['lnEmb']);
+  if (!Array.isArray(model.layers) || model.layers.length !== s.layers) {
+    c.add('float_model', 'layer count does not match shape.layers', ['layers'], String(s.layers), String(model.layers?.length));
+    return c.issues;
+  }
+  model.layers.forEach((L, i) => {
+    for (const name of ['q', 'k', 'v', 'o'] as const) checkDense(c, L[name], H, H, ['layers', i, name]);
+    checkDense(c, L.ffn1, H, F, ['layers', i, 'ffn1']);
+    checkDense(c, L.ffn2, F, H, ['layers', i, 'ffn2']);
+    checkLn(c, L.ln1, H, ['layers', i, 'ln1']);
+    checkLn(c, L.ln2, H, ['layers', i, 'ln2']);
+    if (L.activation !== 'relu' && L.activation !== 'gelu') c.add('float_model', 'activation must be relu or gelu', ['layers', i, 'activation'], undefined, String(L.activation));
+  });
+  checkDense(c, model.pooler, H, H, ['pooler']);
+  checkDense(c, model.classifier, H, s.numLabels, ['classifier']);
+  return c.issues;
+}
+
+/** Throws a BitedgeError listing every issue when `model` is not a valid FloatModel. */
+export function validateFloatModel(model: FloatModel): void {
+  const issues = floatModelIssues(model);
+  if (issues.length) throw new BitedgeError(issues.map((i) => ({ ...i, code: i.code.startsWith('bmt_') ? 'float_model' : i.code })));
 }
 
 /** Throws a BitedgeError listing every issue when `model` is not a valid DeployModel. */

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
+import { BitedgeError } from '../../src/common/errors.ts';
 import { createRng } from '../../src/common/rng.ts';
 import { erf, floatReferenceForward } from '../../src/format/float-forward.ts';
 import { exportOnnx } from '../../src/format/onnx.ts';
@@ -85,4 +86,13 @@ test('padding is ignored by both: changing a masked token leaves the logits unch
   assert.notDeepEqual(await run(keptChanged), base);
   assert.deepEqual(floatReferenceForward(model, paddedChanged, mask, 1), floatReferenceForward(model, ids, mask, 1));
   await session.release();
+});
+
+test('an inconsistent float model is refused before export, with the field named', () => {
+  const model = randomFloatModel(shapes[1][0], 3, 'relu');
+  model.layers[0].ffn2.weight = new Float32Array(5);
+  assert.throws(() => exportOnnx(model), (e) => e instanceof BitedgeError && e.code === 'float_model' && /layers\.0\.ffn2\.weight: wrong length/.test(e.message));
+  const nan = randomFloatModel(shapes[1][0], 3, 'relu');
+  nan.pooler.bias[0] = NaN;
+  assert.throws(() => floatReferenceForward(nan, [0], [1], 1), /pooler\.bias: element 0 is not finite/);
 });
