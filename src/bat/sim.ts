@@ -175,9 +175,14 @@ export function simulate(s: Schedule, hw: Hardware, opts: SimOptions = {}): SimR
   const ready: number[] = [];
   for (let i = 0; i < n; i++) if (waiting[i] === 0) ready.push(i);
 
+  // When a task's inputs are ready, and why it waited: the latest input decides; a DDR transfer (or a
+  // barrier that itself waited on one) makes it a memory stall, on equal times too.
+  const causeOf = (d: number): Cause => (tasks[d].engine === 'ddr' ? 'memory' : tasks[d].engine === null ? cause[d] : 'dependency');
   const dataReady = (t: Task): { at: number; cause: Cause } => {
     let at = 0, c: Cause = 'dependency';
-    for (const d of t.deps) if (end[d] > at || (end[d] === at && at > 0 && tasks[d].engine === 'ddr')) { at = end[d]; c = tasks[d].engine === 'ddr' ? 'memory' : (tasks[d].engine === null ? cause[d] : 'dependency'); }
+    for (const d of t.deps) {
+      if (end[d] > at || (end[d] === at && causeOf(d) === 'memory')) { at = end[d]; c = causeOf(d); }
+    }
     for (const d of t.startDeps) if (start[d] > at) { at = start[d]; c = 'dependency'; }
     return { at, cause: c };
   };
