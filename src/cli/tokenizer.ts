@@ -4,7 +4,8 @@ import { createProgress, type Progress } from '../common/progress.ts';
 import { loadDataset } from '../data/dataset.ts';
 import { splitDataset } from '../data/split.ts';
 import { readTextFile } from '../data/text-file.ts';
-import { loadTokenizer, MAX_VOCAB, MIN_VOCAB, saveTokenizer, trainTokenizer } from '../data/tokenizer.ts';
+import { MAX_VOCAB, MIN_VOCAB, trainTokenizer } from '../data/tokenizer.ts';
+import { loadTokenizer, saveTokenizer } from '../data/tokenizer-file.ts';
 import type { Command } from './command.ts';
 import { DATASET_HELP, DATASET_OPTIONS, datasetSource, loadOptionsFrom, numberOption, parseCommandArgs, splitOptionsFrom } from './data.ts';
 

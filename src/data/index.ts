@@ -5,7 +5,8 @@ export { datasetStats, splitStats, PERCENTILES, type DatasetStats, type SplitSta
 export { stripMailHeaders } from './spamassassin.ts';
 export { pretokenize, PRETOKEN_PATTERN } from './pretokenize.ts';
 export {
-  Tokenizer, trainTokenizer, saveTokenizer, loadTokenizer, countPretokens,
+  Tokenizer, trainTokenizer, countPretokens,
   TokenizerJsonSchema, TOKENIZER_FORMAT, TOKENIZER_VERSION, SPECIAL_TOKENS, MIN_VOCAB, MAX_VOCAB,
   type TokenizerJson, type ModelInput, type TrainTokenizerOptions,
 } from './tokenizer.ts';
+export { saveTokenizer, loadTokenizer } from './tokenizer-file.ts';

@@ -6,13 +6,12 @@
  * There is no [UNK]: every string is a sequence of bytes, and every byte has an id.
  * Text is taken as UTF-8: a lone surrogate (not encodable) becomes U+FFFD, exactly as TextEncoder
  * does, so decode(encode(s)) === s.toWellFormed() for every JS string, and === s for well-formed ones.
+ * Platform-neutral (Node and browsers); reading and writing files is in tokenizer-file.ts.
  */
 import { z } from 'zod';
-import { writeFileAtomic } from '../common/atomic.ts';
 import { BitedgeError, fail } from '../common/errors.ts';
 import { applyMerges, BYTE_SYMBOLS, MAX_BPE_SYMBOLS, mergeRanks, trainBpe, type Merge } from './bpe.ts';
 import { forEachPretoken } from './pretokenize.ts';
-import { readTextFile } from './text-file.ts';
 
 export const TOKENIZER_FORMAT = 'bitedge-tokenizer';
 export const TOKENIZER_VERSION = 1;
@@ -213,18 +212,4 @@ export function trainTokenizer(texts: Iterable<string>, opts: TrainTokenizerOpti
   const numMerges = opts.vocabSize - MIN_VOCAB;
   const local = trainBpe(countPretokens(texts), numMerges, { onMerge: (k) => opts.onProgress?.(k, numMerges) });
   return new Tokenizer(local.map(([a, b]) => [a + BYTE_OFFSET, b + BYTE_OFFSET] as const));
-}
-
-/** Writes the tokenizer JSON atomically. */
-export function saveTokenizer(tok: Tokenizer, path: string): void {
-  writeFileAtomic(path, JSON.stringify(tok.toJSON()) + '\n');
-}
-
-/** Reads a tokenizer file: strict UTF-8, JSON, then the schema and version; errors name the file. */
-export function loadTokenizer(path: string): Tokenizer {
-  const text = readTextFile(path);
-  let json: unknown;
-  try { json = JSON.parse(text); }
-  catch (e) { fail('tokenizer_bad_json', `corrupt tokenizer JSON: ${(e as Error).message}`, { file: path }); }
-  return Tokenizer.fromJSON(json, path);
 }

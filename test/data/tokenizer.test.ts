@@ -8,7 +8,8 @@ import { loadDataset } from '../../src/data/dataset.ts';
 import { splitDataset } from '../../src/data/split.ts';
 import { BitedgeError } from '../../src/common/errors.ts';
 import { hashString } from '../../src/common/rng.ts';
-import { loadTokenizer, MIN_VOCAB, saveTokenizer, Tokenizer, trainTokenizer } from '../../src/data/tokenizer.ts';
+import { MIN_VOCAB, Tokenizer, trainTokenizer } from '../../src/data/tokenizer.ts';
+import { loadTokenizer, saveTokenizer } from '../../src/data/tokenizer-file.ts';
 
 // A small real corpus with multi-byte text in it, so that merges also cut UTF-8 characters apart.
 const corpus = [
