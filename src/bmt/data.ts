@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fail } from '../common/errors.ts';
+import { createRng, shuffleInPlace } from '../common/rng.ts';
 import { loadDataset, loadTokenizer, saveTokenizer, splitDataset, trainTokenizer, type Dataset, type Tokenizer } from '../data/index.ts';
 import type { BmtConfig } from './config.ts';
 import type { EncodedDataset } from './recipe.ts';
@@ -24,6 +25,12 @@ export interface PreparedData {
   tokenizer: Tokenizer;
   /** Fraction of examples whose text was cut to fit seqLen, per split. */
   truncated: { train: number; validation: number; test: number };
+}
+
+/** A seeded random subset of `k` items, in their original order. */
+function seededSubset<T>(xs: T[], k: number, seed: number): T[] {
+  const keep = shuffleInPlace(xs.map((_, i) => i), createRng(`${seed}:subset`)).slice(0, k).sort((a, b) => a - b);
+  return keep.map((i) => xs[i]);
 }
 
 /** Tokenize a split against a fixed label list; a label outside it is an error naming the source. */
@@ -61,7 +68,7 @@ export function prepareData(src: DataSource, c: BmtConfig, runDir?: string): Pre
   } else fail('train_no_data', 'give --dataset NAME, or both --train FILE and --test FILE');
   if (train.examples.length === 0) fail('dataset_empty', 'empty training split: no examples', { file: src.trainFile ?? src.dataset });
   if (c.train.maxTrainExamples > 0 && train.examples.length > c.train.maxTrainExamples)
-    train = { ...train, examples: train.examples.slice(0, c.train.maxTrainExamples) };
+    train = { ...train, examples: seededSubset(train.examples, c.train.maxTrainExamples, seed) };
   const labels = [...new Set(train.examples.map((e) => e.label))].sort();
   if (labels.length < 2) fail('dataset_one_label', `training split has ${labels.length} label; need at least 2`, { file: src.trainFile ?? src.dataset });
   const tokPath = runDir ? join(runDir, 'tokenizer.json') : undefined;
