@@ -219,6 +219,7 @@ export function encodeBmt(model: DeployModel): Uint8Array {
   const tableOffset = alignUp(PREAMBLE_BYTES + headerBytes.length);
   let offset = alignUp(tableOffset + TABLE_ENTRY_BYTES * tensors.length);
   const entries: TensorEntry[] = tensors.map((t) => {
+    if (t.name.length > TENSOR_NAME_BYTES) fail('bmt_tensor', `tensor name ${t.name} is longer than ${TENSOR_NAME_BYTES} bytes`);
     const e = { name: t.name, dtype: t.dtype, dims: t.dims, offset, byteLength: t.data.byteLength };
     offset = alignUp(offset + t.data.byteLength);
     return e;

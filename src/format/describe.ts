@@ -37,6 +37,8 @@ export interface BmtDescription {
   fileBytes: number;
   shape: EncoderShape;
   labels: string[];
+  /** The provenance record (training config, recipe, metrics) as stored. */
+  meta: Record<string, unknown>;
   /** Bits per stored value of each large float matrix: 32, or 8/4/2 with per-row scales. */
   storageBits: Record<StorableMatrix, number>;
   attention: { layer: number; variant: string; tau?: number }[];
@@ -107,6 +109,7 @@ export function describeBmt(input: DeployModel | Uint8Array, fileName?: string):
     fileBytes: bytes.length,
     shape: model.shape,
     labels: model.labels,
+    meta: model.meta,
     storageBits: Object.fromEntries(STORABLE_MATRICES.map((k) => [k, model.storage?.[k]?.bits ?? 32])) as Record<StorableMatrix, number>,
     attention: model.layers.map((L, i) => ({ layer: i, variant: L.attention.variant, ...(L.attention.tau !== undefined ? { tau: L.attention.tau } : {}) })),
     activations: model.layers.map((L) => L.activation),
@@ -135,6 +138,8 @@ export function formatDescription(d: BmtDescription, name = 'model', showTensors
   const out: string[] = [];
   out.push(`${name}: .bmt, ${d.fileBytes} bytes; FP32 equivalent ${d.fp32Bytes} bytes; ${d.ratio.toFixed(2)}× smaller (encoder linears ${d.linearRatio.toFixed(1)}× smaller)`);
   out.push(`shape: vocab ${s.vocabSize}, seq ${s.seqLen}, hidden ${s.hidden}, heads ${s.heads}, ffn ${s.ffn}, layers ${s.layers}; labels ${d.labels.join(', ')}`);
+  const meta = JSON.stringify(d.meta);
+  out.push(`meta: ${meta.length > 300 ? meta.slice(0, 297) + '...' : meta}`);
   out.push(`float matrices stored as: ${STORABLE_MATRICES.map((k) => `${k} ${d.storageBits[k]}-bit`).join(', ')}`);
   out.push('');
   out.push('bits per activation site (1 = binary, 32 = float):');
