@@ -28,10 +28,9 @@ export function layerNormRows(x: Float32Array, rows: number, cols: number, ln: L
 }
 
 /** h = LN_emb(tok[ids] + pos[0..T)), (T, H). */
-export function embed(model: DeployModel, ids: Int32Array): Float32Array {
+export function embed(model: DeployModel, ids: Int32Array, h: Float32Array = new Float32Array(ids.length * model.shape.hidden)): Float32Array {
   const { hidden: H } = model.shape;
   const T = ids.length;
-  const h = new Float32Array(T * H);
   for (let t = 0; t < T; t++) {
     const tok = ids[t] * H, pos = t * H, o = t * H;
     for (let c = 0; c < H; c++) h[o + c] = model.tokenEmbedding[tok + c] + model.positionEmbedding[pos + c];
@@ -75,20 +74,22 @@ export function siteScale(site: ActSite): number {
  * A binary linear from its integer dot products (docs/forward.md, "Integer form at deployment"):
  * y[m,n] = Σ_p scale_p[n] · q_in · dot_p[m,n] + bias[n].
  */
-export function linearFromDots(dots: Int32Array[], scales: Float32Array[], qIn: number, bias: Float32Array, rows: number): Float32Array {
+export function linearFromDots(dots: Int32Array[], scales: Float32Array[], qIn: number, bias: Float32Array, rows: number, y: Float32Array = new Float32Array(rows * bias.length)): Float32Array {
   const N = bias.length;
-  const y = new Float32Array(rows * N);
-  for (let p = 0; p < dots.length; p++) {
+  const P = dots.length;
+  for (let p = 0; p < P; p++) {
     const coef = scales[p].map((v) => v * qIn); // float32 per-channel constants
     const dot = dots[p];
+    const last = p === P - 1;
+    // parts accumulate in float32, then the bias is added, in this order
     for (let m = 0; m < rows; m++) {
       const o = m * N;
-      // parts accumulate in float32, then the bias, in this order
-      if (p === 0) for (let n = 0; n < N; n++) y[o + n] = coef[n] * dot[o + n];
+      if (p === 0 && last) for (let n = 0; n < N; n++) y[o + n] = f(coef[n] * dot[o + n]) + bias[n];
+      else if (p === 0) for (let n = 0; n < N; n++) y[o + n] = coef[n] * dot[o + n];
+      else if (last) for (let n = 0; n < N; n++) y[o + n] = f(y[o + n] + coef[n] * dot[o + n]) + bias[n];
       else for (let n = 0; n < N; n++) y[o + n] += coef[n] * dot[o + n];
     }
   }
-  for (let m = 0; m < rows; m++) for (let n = 0; n < N; n++) y[m * N + n] += bias[n];
   return y;
 }
 
@@ -153,9 +154,8 @@ export function addAndNorm(h: Float32Array, y: Float32Array, rows: number, cols:
 export type Scores = { values: Float32Array } | { dots: Int32Array; scale: number };
 
 /** The float values of scores (fround(scale·dot) for integer ones). */
-export function scoreValues(S: Scores): Float32Array {
+export function scoreValues(S: Scores, v: Float32Array = new Float32Array('values' in S ? 0 : S.dots.length)): Float32Array {
   if ('values' in S) return S.values;
-  const v = new Float32Array(S.dots.length);
   for (let i = 0; i < v.length; i++) v[i] = S.scale * S.dots[i];
   return v;
 }
@@ -210,11 +210,13 @@ export function softmaxRows(S: Scores, T: number, mask: Uint8Array, base2: boole
  * for element, but each row evaluates exponentials (and, with a per-tensor β, bits) once per distinct dot.
  */
 export function softmaxBitsFromDots(dots: Int32Array, k: number, T: number, mask: Uint8Array, base2: boolean, alpha: number, beta: Float32Array, out: Uint32Array, wordsPerRow: number): void {
-  const expOf = (x: number): number => f(base2 ? Math.pow(2, x) : Math.exp(x));
   const perTensor = beta.length === 1;
   const zeroBits = new Uint8Array(T); // the bit of P = 0 (masked keys, or rows without keys), per key
   for (let j = 0; j < T; j++) zeroBits[j] = unsignedBit(0, alpha, betaAt(beta, j)) ? 1 : 0;
-  let table = new Float64Array(0), bitOf = new Int8Array(0);
+  // e depends only on (max dot, dot): one table per distinct row maximum, indexed by maxDot − dot.
+  const tables = new Map<number, Float64Array>();
+  let bitOf = new Int8Array(0);
+  const e = new Float64Array(T);
   for (let i = 0; i < T; i++) {
     const o = i * T, wo = i * wordsPerRow;
     let maxDot = -Infinity, minDot = Infinity;
@@ -224,29 +226,42 @@ export function softmaxBitsFromDots(dots: Int32Array, k: number, T: number, mask
       continue;
     }
     const range = maxDot - minDot + 1;
-    if (table.length < range) { table = new Float64Array(range); bitOf = new Int8Array(range); }
-    table.fill(-1, 0, range); // e ≥ 0, so −1 marks "not computed"
-    bitOf.fill(-1, 0, range);
+    let table = tables.get(maxDot);
+    if (!table || table.length < range) {
+      const old = table;
+      table = new Float64Array(Math.max(range, old ? 2 * old.length : 0)).fill(-1); // e ≥ 0: −1 = not computed
+      if (old) table.set(old);
+      tables.set(maxDot, table);
+    }
     const max = f(k * maxDot);
     let z = 0;
     for (let j = 0; j < T; j++) {
       if (!mask[j]) continue;
       const key = maxDot - dots[o + j];
-      let e = table[key];
-      if (e < 0) { e = expOf(f(f(k * dots[o + j]) - max)); table[key] = e; }
-      z = f(z + e);
+      let v = table[key];
+      if (v < 0) { v = f(base2 ? Math.pow(2, f(f(k * dots[o + j]) - max)) : Math.exp(f(f(k * dots[o + j]) - max))); table[key] = v; }
+      e[j] = v;
+      z = f(z + v);
     }
-    for (let j = 0; j < T; j++) {
-      let bit: number;
-      if (!mask[j]) bit = zeroBits[j];
-      else {
-        const key = maxDot - dots[o + j];
-        if (perTensor) {
+    if (perTensor) {
+      if (bitOf.length < range) bitOf = new Int8Array(range);
+      bitOf.fill(-1, 0, range);
+    }
+    for (let j0 = 0; j0 < T; j0 += 32) {
+      let word = 0;
+      const end = Math.min(32, T - j0);
+      for (let b = 0; b < end; b++) {
+        const j = j0 + b;
+        let bit: number;
+        if (!mask[j]) bit = zeroBits[j];
+        else if (perTensor) {
+          const key = maxDot - dots[o + j];
           bit = bitOf[key];
-          if (bit < 0) { bit = unsignedBit(f(table[key] / z), alpha, beta[0]) ? 1 : 0; bitOf[key] = bit; }
-        } else bit = unsignedBit(f(table[key] / z), alpha, beta[j]) ? 1 : 0;
+          if (bit < 0) { bit = unsignedBit(f(e[j] / z), alpha, beta[0]) ? 1 : 0; bitOf[key] = bit; }
+        } else bit = unsignedBit(f(e[j] / z), alpha, beta[j]) ? 1 : 0;
+        word |= bit << b;
       }
-      if (bit) out[wo + (j >>> 5)] |= 1 << (j & 31);
+      out[wo + (j0 >>> 5)] = word;
     }
   }
 }

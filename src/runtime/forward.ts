@@ -46,13 +46,29 @@ function weightSigns(w: PackedBits): Float32Array {
   return s;
 }
 
-/** Lin(x) in float: Σ_p scale_p[n]·q_in·dot_p[m,n] + b[n] (docs/forward.md). */
-function linear(ops: IntegerOps, x: Operand, lin: BinaryLinear): Float32Array {
+/**
+ * Float buffers reused across layers and calls (per model; inference is synchronous, one pass at a time
+ * per thread): allocating fresh 100 KiB-class typed arrays for every stage costs more than the stage.
+ */
+interface Workspace { h: Float32Array; y: Float32Array; ctx: Float32Array; head: Float32Array }
+const workspaces = new WeakMap<DeployModel, Workspace>();
+function workspaceFor(model: DeployModel): Workspace {
+  let ws = workspaces.get(model);
+  if (!ws) {
+    const { seqLen: T, hidden: H, heads: A } = model.shape;
+    ws = { h: new Float32Array(T * H), y: new Float32Array(T * H), ctx: new Float32Array(T * H), head: new Float32Array(T * (H / A)) };
+    workspaces.set(model, ws);
+  }
+  return ws;
+}
+
+/** Lin(x) in float: Σ_p scale_p[n]·q_in·dot_p[m,n] + b[n] (docs/forward.md); into `out` when given. */
+function linear(ops: IntegerOps, x: Operand, lin: BinaryLinear, out?: Float32Array): Float32Array {
   const rows = operandRows(x);
   const scales = lin.parts.map((p) => p.scale);
   if (x.kind === 'float') return linearFromFloat(lin.parts.map((p) => weightSigns(p.weight)), scales, x.values, rows, lin.inFeatures, lin.bias);
   const dots = lin.parts.map((p) => operandDots(ops, x, p.weight));
-  return linearFromDots(dots, scales, x.scale, lin.bias, rows);
+  return linearFromDots(dots, scales, x.scale, lin.bias, rows, out);
 }
 
 /**
@@ -123,7 +139,7 @@ function attentionProbs(S: Scores, T: number, mask: Uint8Array, att: DeployLayer
 }
 
 /** One encoder layer in place on h (T × H). */
-function encoderLayer(ops: IntegerOps, model: DeployModel, L: DeployLayer, h: Float32Array, mask: Uint8Array): void {
+function encoderLayer(ops: IntegerOps, model: DeployModel, L: DeployLayer, h: Float32Array, mask: Uint8Array, ws: Workspace): void {
   const { hidden: H, heads: A } = model.shape;
   const T = mask.length;
   const d = H / A;
@@ -131,25 +147,26 @@ function encoderLayer(ops: IntegerOps, model: DeployModel, L: DeployLayer, h: Fl
   const q = linearToSite(ops, u, L.q, L.qOut);
   const k = linearToSite(ops, u, L.k, L.kOut);
   const v = linearToSite(ops, u, L.v, L.vOut);
-  const ctx = new Float32Array(T * H);
+  const ctx = ws.ctx;
   for (let a = 0; a < A; a++) {
     const qa = sliceOperand(q, a * d, d), ka = sliceOperand(k, a * d, d), va = sliceOperand(v, a * d, d);
     const S = scaledProduct(ops, qa, ka, 1 / Math.sqrt(d)); // (T, T) = qa·kaᵀ/√d
     const P = attentionProbs(S, T, mask, L.attention);
-    const C = scoreValues(scaledProduct(ops, P, transposeOperand(va), 1)); // (T, d) = Pb·va
+    const C = scoreValues(scaledProduct(ops, P, transposeOperand(va), 1), ws.head); // (T, d) = Pb·va
     for (let t = 0; t < T; t++) ctx.set(C.subarray(t * d, (t + 1) * d), t * H + a * d);
   }
   const c = encodeSite(ctx, T, H, L.ctxIn);
-  addAndNorm(h, linear(ops, c, L.o), T, H, L.ln1);
+  addAndNorm(h, linear(ops, c, L.o, ws.y), T, H, L.ln1);
   const f = encodeSite(h, T, H, L.ffnIn);
   const g = linearToSite(ops, f, L.ffn1, L.ffn2In, L.activation); // ReLU, then {0,1} (BiT)
-  addAndNorm(h, linear(ops, g, L.ffn2), T, H, L.ln2);
+  addAndNorm(h, linear(ops, g, L.ffn2, ws.y), T, H, L.ln2);
 }
 
 /** Logits of one sequence: ids and mask of length T = model.shape.seqLen. */
 export function forwardSequence(ops: IntegerOps, model: DeployModel, ids: Int32Array, mask: Uint8Array): Float32Array {
-  const h = embed(model, ids);
-  for (const L of model.layers) encoderLayer(ops, model, L, h, mask);
+  const ws = workspaceFor(model);
+  const h = embed(model, ids, ws.h);
+  for (const L of model.layers) encoderLayer(ops, model, L, h, mask, ws);
   return poolAndClassify(model, h);
 }
 

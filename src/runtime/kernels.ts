@@ -71,11 +71,30 @@ interface PlacedThreshold { theta: number; sense: number }
 
 /** The wasm kernels as `IntegerOps`, with model weights resident in wasm memory. */
 export class WasmOps implements IntegerOps {
+  /**
+   * Results are copied out of wasm memory into a ring of reusable buffers (allocating a fresh 100 KiB-class
+   * typed array per product costs more than the product): a result stays valid for RING − 1 further calls,
+   * which covers the forward pass's use (each product is consumed before the next few start).
+   */
+  private static readonly RING = 4;
+  private readonly ring: ArrayBuffer[] = [];
+  private ringNext = 0;
   private readonly weights = new WeakMap<PackedBits, PlacedWeight>();
   private readonly thresholds = new WeakMap<FoldedThreshold, PlacedThreshold>();
   /** `exports`: the raw kernels (benchmarks call them on buffers placed with `heap`). */
   constructor(readonly exports: KernelExports, readonly heap: WasmHeap) {}
   private get k(): KernelExports { return this.exports; }
+
+  /** A copy of the `n` i32 at `ptr` in the next ring buffer. */
+  private result(ptr: number, n: number): Int32Array {
+    const slot = this.ringNext;
+    this.ringNext = (slot + 1) % WasmOps.RING;
+    const have = this.ring[slot]?.byteLength ?? 0;
+    if (have < 4 * n) this.ring[slot] = new ArrayBuffer(Math.max(4 * n, 2 * have));
+    const out = new Int32Array(this.ring[slot], 0, n);
+    out.set(this.heap.i32(ptr, n));
+    return out;
+  }
 
   private put(data: Uint32Array | Int32Array | Int8Array, persistent: boolean): number {
     const ptr = persistent ? this.heap.persistent(data.byteLength) : this.heap.scratch(data.byteLength);
@@ -123,7 +142,7 @@ export class WasmOps implements IntegerOps {
     const pa = this.put(a.data, false);
     const out = this.heap.scratch(4 * a.rows * w.rows);
     run(pa, pw, out);
-    return this.heap.i32(out, a.rows * w.rows).slice();
+    return this.result(out, a.rows * w.rows);
   }
 
   xnorGemm(a: PackedBits, w: PackedBits): Int32Array {
@@ -144,7 +163,7 @@ export class WasmOps implements IntegerOps {
     const px = this.put(stacked, false);
     const out = this.heap.scratch(4 * x.rows * w.rows);
     this.k.bitSerialGemm(px, pw.ptr, pw.pw, out, x.rows, w.rows, x.wordsPerRow, planes.length, signed ? 1 : 0);
-    return this.heap.i32(out, x.rows * w.rows).slice();
+    return this.result(out, x.rows * w.rows);
   }
 
   thresholdGemm(input: 'signs' | 'bits', a: PackedBits, w: PackedBits, t: FoldedThreshold): PackedBits {

@@ -38,10 +38,8 @@ export function encodeSite(x: Float32Array, rows: number, cols: number, site: Ac
         for (let c0 = 0; c0 < cols; c0 += 32) {
           let word = 0;
           const end = Math.min(32, cols - c0);
-          for (let b = 0; b < end; b++) {
-            const c = c0 + b;
-            if (signed ? signBit(x[o + c], beta[c]) : unsignedBit(x[o + c], alpha, beta[c])) word |= 1 << b;
-          }
+          if (signed) for (let b = 0; b < end; b++) word |= (signBit(x[o + c0 + b], beta[c0 + b]) ? 1 : 0) << b;
+          else for (let b = 0; b < end; b++) word |= (unsignedBit(x[o + c0 + b], alpha, beta[c0 + b]) ? 1 : 0) << b;
           bits.data[wo + (c0 >>> 5)] = word;
         }
       }
