@@ -93,3 +93,18 @@ test('writeBmtFile writes atomically and readBmtFile reads it back', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("docs/format.md's worked example is what the encoder writes", () => {
+  const m = randomDeployModel({ vocabSize: 5, seqLen: 2, hidden: 4, heads: 1, ffn: 4, layers: 1, numLabels: 2 }, 0, { sites: 'binary', parts: 1, variants: ['softmax-binary'] });
+  m.meta = {};
+  m.tokenizer = null;
+  const b = encodeBmt(m);
+  const hex = (from: number, to: number) => Buffer.from(b.subarray(from, to)).toString('hex');
+  assert.equal(b.length, 6724);
+  assert.equal(hex(0, 20), '424d543101000000da0300002c000000441a0000');
+  assert.equal(hex(1024, 1040), '746f6b656e456d62656464696e670000');
+  assert.equal(hex(1064, 1088), ['04020000', '05000000', '04000000', '000f0000', '50000000', '00000000'].join(''));
+  const doc = readFileSync(join(import.meta.dirname, '../../docs/format.md'), 'utf8');
+  assert.match(doc, /42 4d 54 31 {2}01 00 {2}00 00 {2}da 03 00 00 {2}2c 00 00 00 {2}44 1a 00 00/);
+  assert.match(doc, /00 0f 00 00 {2}50 00 00 00/);
+});
