@@ -12,6 +12,7 @@ import { trainTokenizer } from '../src/data/tokenizer.ts';
 import { encodeBmt } from '../src/format/bmt.ts';
 import { exportOnnx } from '../src/format/onnx.ts';
 import { randomDeployModel, randomFloatModel } from '../src/format/random.ts';
+import { foldThresholds } from '../src/runtime/fold.ts';
 import { createRuntime, type SequenceInput } from '../src/runtime/runtime.ts';
 
 const RUNS = Number(process.env.RUNS ?? 25), BATCH = 32, LAYERS = Number(process.env.LAYERS ?? 4);
@@ -22,7 +23,8 @@ const words = Array.from({ length: 3000 }, () => Array.from({ length: 2 + rng.in
 const corpus = Array.from({ length: 400 }, () => Array.from({ length: 30 }, () => words[rng.int(words.length)]).join(' '));
 const tokenizer = trainTokenizer(corpus, { vocabSize: 2048 });
 const shape = { vocabSize: tokenizer.vocabSize, seqLen: 128, hidden: 256, heads: 4, ffn: 1024, layers: LAYERS, numLabels: 2 };
-const deploy = { ...randomDeployModel(shape, 'bench', { sites: 'binary', parts: 1, variants: ['softmax-binary'] }), tokenizer: tokenizer.toJSON() };
+// Thresholds folded on Q, K, V and FFN-in, as the exporter (src/bmt/export.ts) and foldThresholds do.
+const deploy = foldThresholds({ ...randomDeployModel(shape, 'bench', { sites: 'binary', parts: 1, variants: ['softmax-binary'] }), tokenizer: tokenizer.toJSON() });
 const onnxBytes = exportOnnx(randomFloatModel(shape, 'bench', 'relu'));
 const bmtBytes = encodeBmt(deploy);
 
@@ -88,7 +90,7 @@ rmSync(dir, { recursive: true, force: true });
 const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
 const f1 = (x: number) => x.toFixed(2);
 console.log(`\nEnd to end: ${shape.layers} layers × ${shape.hidden}, ${shape.heads} heads, FFN ${shape.ffn}, seq ${shape.seqLen}, vocab ${shape.vocabSize}; same inputs.`);
-console.log(`bitedge: W1A1 (all sites binary, BiT assignment), wasm kernels. onnxruntime-node ${ort.env.versions?.common ?? ''}: FP32, same architecture.`);
+console.log(`bitedge: W1A1 (all sites binary, BiT assignment, thresholds folded), wasm kernels. onnxruntime-node ${ort.env.versions?.common ?? ''}: FP32, same architecture.`);
 console.log(`Batch 1: ${RUNS} runs, median and p95 (ms); batch ${BATCH}: sequences/s (median). Shared 2-core machine: noisy.\n`);
 console.log(line(['runtime', 'threads', 'batch 1 median (ms)', 'batch 1 p95 (ms)', `batch ${BATCH} (seq/s)`]));
 console.log(line(['---', '---:', '---:', '---:', '---:']));
