@@ -348,7 +348,7 @@ function hex32(x: number): string {
 class TensorReader {
   private readonly byName = new Map<string, TensorEntry>();
   private readonly used = new Set<string>();
-  constructor(private readonly bytes: Uint8Array, entries: TensorEntry[], readonly file?: string) {
+  constructor(private readonly bytes: Uint8Array, entries: TensorEntry[], private readonly share: boolean, readonly file?: string) {
     for (const e of entries) this.byName.set(e.name, e);
   }
   take(name: string, dtype: 'f32', dims: number[]): Float32Array;
@@ -364,13 +364,16 @@ class TensorReader {
       fail('bmt_tensor', `tensor ${name} has the wrong shape`, { file: this.file, offset: e.offset, expected: `[${dims.join(', ')}]`, received: `[${e.dims.join(', ')}]` });
     }
     this.used.add(name);
-    // slice() copies: allocation equals the checked, in-bounds byte length of this entry.
-    const buf = this.bytes.slice(e.offset, e.offset + e.byteLength).buffer;
-    if (dtype === 'f32') return new Float32Array(buf);
-    if (dtype === 'u32') return new Uint32Array(buf);
-    if (dtype === 'i32') return new Int32Array(buf);
-    if (dtype === 'i4' || dtype === 'i2') return new Uint8Array(buf);
-    return new Int8Array(buf);
+    // A view when sharing and the data is 4-byte aligned in memory; otherwise slice() copies exactly the
+    // checked, in-bounds byte length of this entry.
+    const at = this.bytes.byteOffset + e.offset;
+    const [buf, off] = this.share && at % 4 === 0 ? [this.bytes.buffer, at] : [this.bytes.slice(e.offset, e.offset + e.byteLength).buffer, 0];
+    const n = dtype === 'f32' || dtype === 'u32' || dtype === 'i32' ? e.byteLength / 4 : e.byteLength;
+    if (dtype === 'f32') return new Float32Array(buf, off, n);
+    if (dtype === 'u32') return new Uint32Array(buf, off, n);
+    if (dtype === 'i32') return new Int32Array(buf, off, n);
+    if (dtype === 'i4' || dtype === 'i2') return new Uint8Array(buf, off, n);
+    return new Int8Array(buf, off, n);
   }
   /** Fails on a table entry the header does not account for. */
   checkAllUsed(): void {
@@ -470,16 +473,25 @@ function betaLength(r: TensorReader, name: string, channels: number): number {
   return r.storedDims(name)?.[0] === 1 ? 1 : channels;
 }
 
+export interface DecodeOptions {
+  /**
+   * Return tensors as views into `bytes` instead of copies (when `bytes` is 4-byte aligned in memory): no
+   * second copy of the weights, but the model then aliases `bytes`, which the caller must not modify.
+   * Default false. `readBmtFile` shares, since its buffer is private.
+   */
+  share?: boolean;
+}
+
 /**
  * Decodes .bmt bytes into a validated DeployModel. Never trusts the file: lengths and offsets are checked
  * against the bytes present before anything is allocated, and the result passes validateDeployModel.
  * Throws BitedgeError (codes bmt_truncated, bmt_trailing, bmt_bad_magic, bmt_version, bmt_checksum,
  * bmt_header, bmt_tensor, bmt_shape) with the byte offset of the offending field.
  */
-export function decodeBmt(bytes: Uint8Array, fileName?: string): DeployModel {
+export function decodeBmt(bytes: Uint8Array, fileName?: string, options: DecodeOptions = {}): DeployModel {
   assertLittleEndianHost();
   const { header, entries } = readBmtLayout(bytes, fileName);
-  const reader = new TensorReader(bytes, entries, fileName);
+  const reader = new TensorReader(bytes, entries, options.share ?? false, fileName);
   const model = buildModel(header, reader);
   reader.checkAllUsed();
   const issues = deployModelIssues(model);

@@ -20,9 +20,12 @@ export function writeOnnxFile(path: string, model: FloatModel): number {
   return bytes.length;
 }
 
-/** Reads and decodes a .bmt file; a missing or unreadable file is a BitedgeError (`bmt_io`). */
+/**
+ * Reads and decodes a .bmt file; a missing or unreadable file is a BitedgeError (`bmt_io`). The model's
+ * tensors are views into the file's buffer (one copy of the weights in memory, not two).
+ */
 export function readBmtFile(path: string): DeployModel {
-  return decodeBmt(readBmtBytes(path), path);
+  return decodeBmt(readBmtBytes(path), path, { share: true });
 }
 
 /** The bytes of a .bmt file, refusing directories and files over the format's 4 GiB limit before reading. */
@@ -38,7 +41,8 @@ export function readBmtBytes(path: string): Uint8Array {
   }
   if (size > 0xffffffff) fail('bmt_too_large', `file is ${size} bytes; a .bmt file holds at most 4 GiB`, { file: path });
   try {
-    return new Uint8Array(readFileSync(path));
+    const b = readFileSync(path);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength); // the Buffer's own memory, no copy
   } catch (e) {
     return fail('bmt_io', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: path });
   }

@@ -72,6 +72,22 @@ test('random models cover every site kind, both part counts, thresholds and all 
   assert.ok(thresholds > 0);
 });
 
+test('share: tensors are views into the input (aligned), copies otherwise; same model either way', () => {
+  const m = randomDeployModel(TINY_SHAPE, 11, { storage: { tokenEmbedding: 4 } });
+  const bytes = encodeBmt(m);
+  const shared = decodeBmt(bytes, undefined, { share: true });
+  assert.deepStrictEqual(shared, m);
+  assert.equal(shared.positionEmbedding.buffer, bytes.buffer);
+  assert.equal(shared.layers[0].q.parts[0].weight.data.buffer, bytes.buffer);
+  assert.notEqual(decodeBmt(bytes).positionEmbedding.buffer, bytes.buffer, 'default copies');
+  // Misaligned in memory: falls back to copies, still the same model.
+  const odd = new Uint8Array(bytes.length + 1).subarray(1);
+  odd.set(bytes);
+  const copied = decodeBmt(odd, undefined, { share: true });
+  assert.notEqual(copied.positionEmbedding.buffer, odd.buffer);
+  assert.deepStrictEqual(copied, m);
+});
+
 test('the encoder refuses an invalid model', () => {
   const m = randomDeployModel(TINY_SHAPE, 1);
   m.layers[0].q.parts[0].weight.data[3] |= 0x80000000; // column 127 of row 0: padding when cols = 24
@@ -86,7 +102,9 @@ test('writeBmtFile writes atomically and readBmtFile reads it back', () => {
     const n = writeBmtFile(path, m);
     assert.equal(readFileSync(path).length, n);
     assert.deepEqual(readdirSync(join(dir, 'sub')), ['model.bmt'], 'no temporary file left');
-    assert.deepStrictEqual(readBmtFile(path), m);
+    const read = readBmtFile(path);
+    assert.deepStrictEqual(read, m);
+    assert.equal(read.tokenEmbedding.byteLength, m.tokenEmbedding.byteLength);
     assert.throws(() => readBmtFile(join(dir, 'missing.bmt')), /bmt|ENOENT/);
     assert.throws(() => readBmtFile(dir), (e: Error & { code?: string }) => e.code === 'bmt_io');
   } finally {
