@@ -60,13 +60,16 @@ export interface ReportInputs {
   functional?: BatReport['functional'];
 }
 
-function bottleneckOf(sim: SimResult): BatReport['bottleneck'] {
+function bottleneckOf(sim: SimResult, s: Schedule): BatReport['bottleneck'] {
   let best: EngineName = 'bmu';
   for (const e of ENGINES) if (sim.engines[e].busy > sim.engines[best].busy) best = e;
   const c = sim.engines[best], frac = c.busy / sim.cycles;
   const mem = ENGINES.reduce((s, e) => s + sim.engines[e].stallMemory, 0);
+  const ddrWhat = s.placement === 'streamed' ? 'weights streamed from DDR for every block'
+    : s.placement === 'layer-double-buffered' ? 'per-layer weight loads, embedding rows and the float head from DDR'
+    : 'embedding rows and the float head\'s weights from DDR (the encoder weights are resident)';
   const why = best === 'ddr'
-    ? 'weights streamed from DDR dominate: more on-chip weight buffer, larger blocks or more bandwidth would help'
+    ? `${ddrWhat} dominate: more bandwidth${s.placement === 'resident' ? '' : ' or on-chip weight buffer'} would help`
     : mem > 0.2 * sim.cycles
       ? `engines wait on DDR for ${(100 * mem / sim.cycles / ENGINES.length).toFixed(0)}% of the time on average`
       : `${best} has the most work; more ${best === 'bmu' ? 'PE × SIMD' : best === 'atu' ? 'heads in parallel / PE' : 'lanes'} would shorten the steady state`;
@@ -100,7 +103,7 @@ export function buildReport(inp: ReportInputs): BatReport {
     mapping: { placement: s.placement, blockTokens: s.blockTokens, blocks: s.blocks, fifoDepthBlocks: s.fifoDepthBlocks, layerWeightBytes: s.layerWeightBytes, activationBytes: s.activationBytes },
     latency: { cycles: sim.cycles, seconds: sim.latencySeconds, clockMHz: hw.clockMHz },
     throughput: { ops: sim.ops, gops, inferencesPerSecond: 1 / sim.latencySeconds, convention: OPS_CONVENTION },
-    energy, engines, bottleneck: bottleneckOf(sim), pipeline: sim.phases, resources: { ...resources, overBudget: budgetIssues(resources) },
+    energy, engines, bottleneck: bottleneckOf(sim, s), pipeline: sim.phases, resources: { ...resources, overBudget: budgetIssues(resources) },
     analytical: inp.estimate ? { cycles: inp.estimate.cycles, relativeError: (inp.estimate.cycles - sim.cycles) / sim.cycles } : null,
     comparison, paperClaim: PAPER_CLAIM, functional: inp.functional ?? null,
   };
