@@ -149,9 +149,9 @@ export function addAndNorm(h: Float32Array, y: Float32Array, rows: number, cols:
 
 /**
  * Scores (T×T attention scores, or a head's context), row-major: float `values`, or integer `dots` with a
- * `scale` > 0 standing for values fround(scale·dot).
+ * `scale` > 0 standing for values fround(scale·dot), |dot| ≤ `bound`.
  */
-export type Scores = { values: Float32Array } | { dots: Int32Array; scale: number };
+export type Scores = { values: Float32Array } | { dots: Int32Array; scale: number; bound: number };
 
 /** The float values of scores (fround(scale·dot) for integer ones). */
 export function scoreValues(S: Scores, v: Float32Array = new Float32Array('values' in S ? 0 : S.dots.length)): Float32Array {
@@ -160,21 +160,16 @@ export function scoreValues(S: Scores, v: Float32Array = new Float32Array('value
   return v;
 }
 
-/** Largest dot range per row for which exponentials are tabulated (larger ranges evaluate each element). */
-const MAX_TABLE = 1 << 12;
-
 /**
  * Row-wise attention probabilities P (T×T) from scores S, masked keys excluded (P = 0 there):
- * softmax `e^(S − max)/Σ` or the shift variant `2^(S − max)/Σ` (docs/forward.md). When S comes from integer
- * dots, e depends only on dot − max dot, so each row computes each distinct exponential once: the same
- * numbers as evaluating every element, with ≤ d + 1 exponentials per row for ±1 operands.
+ * softmax e/z with e = fround(exp(fround(S − max S))), or the shift variant with 2^(·) (docs/forward.md).
+ * z is summed in double and rounded once: for integer scores (all elements with one dot share one e) as
+ * Σ over distinct dots, from the largest down, of count·e — an order-free sum that `softmaxBitsFromDots`
+ * evaluates from a histogram; for float scores in key order.
  */
 export function softmaxRows(S: Scores, T: number, mask: Uint8Array, base2: boolean): Float32Array {
   const P = new Float32Array(T * T);
   const e = new Float64Array(T);
-  const table = new Float64Array(MAX_TABLE + 1);
-  const filled = new Int32Array(MAX_TABLE + 1).fill(-1);
-  const expOf = (x: number): number => f(base2 ? Math.pow(2, x) : Math.exp(x));
   const values = scoreValues(S);
   const dots = 'dots' in S ? S.dots : undefined;
   for (let i = 0; i < T; i++) {
@@ -186,82 +181,108 @@ export function softmaxRows(S: Scores, T: number, mask: Uint8Array, base2: boole
       if (dots) { maxDot = Math.max(maxDot, dots[o + j]); minDot = Math.min(minDot, dots[o + j]); }
     }
     if (max === -Infinity) continue; // no key: all probabilities 0
-    const tabulate = dots !== undefined && maxDot - minDot <= MAX_TABLE;
-    let z = 0;
     for (let j = 0; j < T; j++) {
-      if (!mask[j]) { e[j] = 0; continue; }
-      let v: number;
-      if (tabulate) {
-        const key = maxDot - dots![o + j];
-        if (filled[key] !== i) { table[key] = expOf(f(values[o + j] - max)); filled[key] = i; }
-        v = table[key];
-      } else v = expOf(f(values[o + j] - max));
-      e[j] = v;
-      z = f(z + v);
+      const x = f(values[o + j] - max);
+      e[j] = mask[j] ? f(base2 ? Math.pow(2, x) : Math.exp(x)) : 0;
     }
-    for (let j = 0; j < T; j++) P[o + j] = f(e[j] / z);
+    let z = 0;
+    if (dots) {
+      const count = new Int32Array(maxDot - minDot + 1), eOf = new Float64Array(maxDot - minDot + 1);
+      for (let j = 0; j < T; j++) if (mask[j]) { const key = maxDot - dots[o + j]; count[key]++; eOf[key] = e[j]; }
+      for (let key = 0; key < count.length; key++) if (count[key] > 0) z += count[key] * eOf[key];
+    } else for (let j = 0; j < T; j++) z += e[j];
+    const zf = f(z);
+    for (let j = 0; j < T; j++) P[o + j] = f(e[j] / zf);
   }
   return P;
 }
 
+/** Below every dot (a small integer, so row maxima stay on V8's integer paths). */
+const NO_KEY = -(2 ** 30);
+
+/** e = fround(exp(fround(fround(k·dot) − max))) (or 2^…) for dot = maxDot − key: softmaxRows's numerator. */
+function expOfKey(key: number, maxDot: number, k: number, max: number, base2: boolean): number {
+  const x = f(f(k * (maxDot - key)) - max);
+  return f(base2 ? Math.pow(2, x) : Math.exp(x));
+}
+
 /**
  * Attention probabilities straight to {0,1} bits, for integer scores S = fround(k·dot) (k > 0) and a
- * binary-unsigned probs site: the same numbers as `softmaxRows` then the site's `unsignedBit`, element
- * for element, but each row evaluates exponentials (and, with a per-tensor β, bits) once per distinct dot.
+ * binary-unsigned probs site: the same bits as `softmaxRows` then the site's `unsignedBit`, element for
+ * element. Per row, e = fround(exp(fround(S) − max)) depends only on maxDot − dot, so exponentials come from a
+ * table per distinct row maximum; z is the same order-free sum as in `softmaxRows`. With a per-tensor β
+ * the bit is monotone in e, hence in dot: a binary search finds the smallest dot whose bit is 1, and each
+ * element is one integer comparison.
  */
-export function softmaxBitsFromDots(dots: Int32Array, k: number, T: number, mask: Uint8Array, base2: boolean, alpha: number, beta: Float32Array, out: Uint32Array, wordsPerRow: number): void {
+export function softmaxBitsFromDots(dots: Int32Array, k: number, T: number, mask: Uint8Array, base2: boolean, alpha: number, beta: Float32Array, out: Uint32Array, wordsPerRow: number, bound: number): void {
   const perTensor = beta.length === 1;
   const zeroBits = new Uint8Array(T); // the bit of P = 0 (masked keys, or rows without keys), per key
   for (let j = 0; j < T; j++) zeroBits[j] = unsignedBit(0, alpha, betaAt(beta, j)) ? 1 : 0;
-  // e depends only on (max dot, dot): one table per distinct row maximum, indexed by maxDot − dot.
-  const tables = new Map<number, Float64Array>();
-  let bitOf = new Int8Array(0);
+  let allKeys = true;
+  for (let j = 0; j < T; j++) if (!mask[j]) allKeys = false;
+  const span = 2 * bound + 1; // dots lie in [−bound, bound]; keys maxDot − dot in [0, span)
+  const tables = new Map<number, Float64Array>(); // per row maximum: e by key, −1 = not computed yet
   const e = new Float64Array(T);
+  const count = new Int32Array(span); // per dot + bound
   for (let i = 0; i < T; i++) {
     const o = i * T, wo = i * wordsPerRow;
-    let maxDot = -Infinity, minDot = Infinity;
-    for (let j = 0; j < T; j++) if (mask[j]) { const d = dots[o + j]; if (d > maxDot) maxDot = d; if (d < minDot) minDot = d; }
-    if (maxDot === -Infinity) { // no key: every probability is 0
+    // one pass: the row maximum and the histogram of dots
+    count.fill(0);
+    let maxDot = NO_KEY;
+    for (let j = 0; j < T; j++) {
+      if (!allKeys && !mask[j]) continue;
+      const d = dots[o + j];
+      count[d + bound]++;
+      if (d > maxDot) maxDot = d;
+    }
+    if (maxDot === NO_KEY) { // no key: every probability is 0
       for (let j = 0; j < T; j++) if (zeroBits[j]) out[wo + (j >>> 5)] |= 1 << (j & 31);
       continue;
     }
-    const range = maxDot - minDot + 1;
     let table = tables.get(maxDot);
-    if (!table || table.length < range) {
-      const old = table;
-      table = new Float64Array(Math.max(range, old ? 2 * old.length : 0)).fill(-1); // e ≥ 0: −1 = not computed
-      if (old) table.set(old);
-      tables.set(maxDot, table);
-    }
+    if (!table) { table = new Float64Array(span).fill(-1); tables.set(maxDot, table); }
     const max = f(k * maxDot);
-    let z = 0;
-    for (let j = 0; j < T; j++) {
-      if (!mask[j]) continue;
-      const key = maxDot - dots[o + j];
-      let v = table[key];
-      if (v < 0) { v = f(base2 ? Math.pow(2, f(f(k * dots[o + j]) - max)) : Math.exp(f(f(k * dots[o + j]) - max))); table[key] = v; }
-      e[j] = v;
-      z = f(z + v);
+    // z = fround(Σ_dot count(dot)·e(dot)) in double, from the largest dot down (as softmaxRows)
+    let zd = 0, minDot = maxDot;
+    for (let key = 0; key <= maxDot + bound; key++) {
+      const c = count[maxDot - key + bound];
+      if (c === 0) continue;
+      if (table[key] < 0) table[key] = expOfKey(key, maxDot, k, max, base2);
+      zd += c * table[key];
+      minDot = maxDot - key;
     }
+    const z = f(zd);
+    if (!perTensor) for (let j = 0; j < T; j++) e[j] = mask[j] ? table[maxDot - dots[o + j]] : 0;
     if (perTensor) {
-      if (bitOf.length < range) bitOf = new Int8Array(range);
-      bitOf.fill(-1, 0, range);
-    }
-    for (let j0 = 0; j0 < T; j0 += 32) {
-      let word = 0;
-      const end = Math.min(32, T - j0);
-      for (let b = 0; b < end; b++) {
-        const j = j0 + b;
-        let bit: number;
-        if (!mask[j]) bit = zeroBits[j];
-        else if (perTensor) {
-          const key = maxDot - dots[o + j];
-          bit = bitOf[key];
-          if (bit < 0) { bit = unsignedBit(f(e[j] / z), alpha, beta[0]) ? 1 : 0; bitOf[key] = bit; }
-        } else bit = unsignedBit(f(e[j] / z), alpha, beta[j]) ? 1 : 0;
-        word |= bit << b;
+      // bit(key) is non-increasing in key (e falls as dot falls): find the first key whose bit is 0.
+      let lo = 0, hi = maxDot - minDot + 1; // keys in [0, hi); answer in [0, hi]
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (table[mid] < 0) table[mid] = expOfKey(mid, maxDot, k, max, base2);
+        if (unsignedBit(f(table[mid] / z), alpha, beta[0])) lo = mid + 1; else hi = mid;
       }
-      out[wo + (j0 >>> 5)] = word;
+      const minOnDot = maxDot - lo + 1; // bit 1 ⇔ dot ≥ minOnDot
+      for (let j0 = 0; j0 < T; j0 += 32) {
+        let word = 0;
+        const end = Math.min(32, T - j0);
+        for (let b = 0; b < end; b++) {
+          const j = j0 + b;
+          const bit = allKeys || mask[j] ? (dots[o + j] >= minOnDot ? 1 : 0) : zeroBits[j];
+          word |= bit << b;
+        }
+        out[wo + (j0 >>> 5)] = word;
+      }
+    } else {
+      for (let j0 = 0; j0 < T; j0 += 32) {
+        let word = 0;
+        const end = Math.min(32, T - j0);
+        for (let b = 0; b < end; b++) {
+          const j = j0 + b;
+          const bit = mask[j] ? (unsignedBit(f(e[j] / z), alpha, beta[j]) ? 1 : 0) : zeroBits[j];
+          word |= bit << b;
+        }
+        out[wo + (j0 >>> 5)] = word;
+      }
     }
   }
 }

@@ -90,6 +90,11 @@ function linearToSite(ops: IntegerOps, x: Operand, lin: BinaryLinear, site: ActS
   return encodeSite(y, operandRows(x), lin.outFeatures, site);
 }
 
+/** The largest |code| of an integer operand (1 for ±1 and {0,1}; 2^k for k-bit planes, a safe bound). */
+function maxAbsCode(x: IntOperand): number {
+  return x.kind === 'planes' ? 2 ** x.planes.length : 1;
+}
+
 /** A (rows × K) times B (cols × K)ᵀ in real values, for operand pairs no kernel covers. */
 function productValues(a: Operand, b: Operand): Float32Array {
   const M = operandRows(a), N = operandRows(b), K = operandCols(a);
@@ -112,7 +117,7 @@ function productValues(a: Operand, b: Operand): Float32Array {
 function scaledProduct(ops: IntegerOps, a: Operand, b: Operand, c: number): Scores {
   if (b.kind === 'signs' && a.kind !== 'float') {
     const dots = operandDots(ops, a, b.bits);
-    return { dots, scale: c * a.scale * b.scale };
+    return { dots, scale: c * a.scale * b.scale, bound: operandCols(a) * maxAbsCode(a) };
   }
   const values = productValues(a, b);
   for (let i = 0; i < values.length; i++) values[i] = c * values[i];
@@ -132,7 +137,7 @@ function attentionProbs(S: Scores, T: number, mask: Uint8Array, att: DeployLayer
   const base2 = att.variant === 'shift-softmax';
   if ('dots' in S && att.probs.kind === 'binary-unsigned') {
     const bits = emptyBits(T, T);
-    softmaxBitsFromDots(S.dots, S.scale, T, mask, base2, att.probs.alpha, att.probs.beta, bits.data, bits.wordsPerRow);
+    softmaxBitsFromDots(S.dots, S.scale, T, mask, base2, att.probs.alpha, att.probs.beta, bits.data, bits.wordsPerRow, S.bound);
     return { kind: 'bits', bits, scale: att.probs.alpha };
   }
   return encodeSite(softmaxRows(S, T, mask, base2), T, T, att.probs);

@@ -19,9 +19,9 @@ test('softmaxBitsFromDots equals softmaxRows + unsigned binarization', () => {
     const beta = Float32Array.from({ length: c % 2 ? T : 1 }, () => 0.05 * rng.normal());
     const base2 = c % 3 === 0;
     const site = { kind: 'binary-unsigned' as const, alpha, beta };
-    const want = encodeSite(softmaxRows({ dots, scale }, T, mask, base2), T, T, site);
+    const want = encodeSite(softmaxRows({ dots, scale, bound: d }, T, mask, base2), T, T, site);
     const got = emptyBits(T, T);
-    softmaxBitsFromDots(dots, scale, T, mask, base2, alpha, beta, got.data, got.wordsPerRow);
+    softmaxBitsFromDots(dots, scale, T, mask, base2, alpha, beta, got.data, got.wordsPerRow, d);
     assert.deepEqual(got, want.kind === 'bits' ? want.bits : null, `case ${c}`);
   }
 });
