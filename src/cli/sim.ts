@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fail } from '../common/errors.ts';
+import { writeJsonAtomic } from '../common/atomic.ts';
 import { loadHardware } from '../bat/hw.ts';
 import { SHAPES, parseWorkload, workloadFromModel, workloadFromShape, ShapeSchema, type Workload } from '../bat/workload.ts';
 import { compile } from '../bat/compiler.ts';
@@ -16,8 +17,8 @@ import { si } from '../report/html.ts';
 import { ENGINES } from '../bat/ops.ts';
 import type { Command } from './command.ts';
 
-const help = `Usage: bitedge sim MODEL.bmt --hw FILE|PRESET [--text TEXT] [--json] [--report DIR] [--block N] [--no-data]
-       bitedge sim --shape NAME|FILE --hw FILE|PRESET [--json] [--report DIR] [--block N]
+const help = `Usage: bitedge sim MODEL.bmt --hw FILE|PRESET [--text TEXT] [--json] [--report DIR] [--schedule FILE] [--block N] [--no-data]
+       bitedge sim --shape NAME|FILE --hw FILE|PRESET [--json] [--report DIR] [--schedule FILE] [--block N]
 
 Compiles the model for the BAT instance (weights on chip or streamed, token blocks, engine ops),
 runs the cycle-level simulator, and reports latency, throughput, energy per inference, GOPS/W,
@@ -38,6 +39,8 @@ Options:
   --no-data         timing only, even with a model
   --json            print the report as JSON
   --report DIR      write report.json, timeline.svg and report.html into DIR
+  --schedule FILE   write the compiled schedule (phases, stages per token block, weight placement,
+                    tiles) as JSON
   -h, --help        this text
 
 Exit status: 0 on success; 1 with every problem listed (bad hardware, a model the format rejects or
@@ -54,7 +57,7 @@ function parse(args: string[]) {
       args, allowPositionals: true, strict: true,
       options: {
         hw: { type: 'string' }, shape: { type: 'string' }, text: { type: 'string' }, block: { type: 'string' },
-        'no-data': { type: 'boolean' }, json: { type: 'boolean' }, report: { type: 'string' },
+        'no-data': { type: 'boolean' }, json: { type: 'boolean' }, report: { type: 'string' }, schedule: { type: 'string' },
       },
     });
   } catch (e) {
@@ -98,6 +101,7 @@ async function run(args: string[]): Promise<number> {
   const model = modelFile ? readBmtFile(modelFile) : null;
   const workload = model ? workloadFromModel(model) : loadWorkloadArg(o.shape!);
   const schedule = compile(workload, hw, block === undefined ? {} : { blockTokens: block });
+  if (o.schedule) writeJsonAtomic(o.schedule, schedule);
   let functional: BatReport['functional'] = null;
   let datapath: ReturnType<typeof createDatapath> | undefined;
   let input: { ids: Int32Array; mask: Uint8Array; truncated: boolean } | undefined;

@@ -77,7 +77,10 @@ test('sim on a .bmt model: functional run bit-identical to referenceForward, rep
 });
 
 test('sim --shape: a timing-only text report with latency, GOPS, energy, utilisation and the bottleneck', async () => {
-  const r = await cli(['sim', '--shape', 'bmt-small', '--hw', 'zcu102']);
+  const r = await cli(['sim', '--shape', 'bmt-small', '--hw', 'zcu102', '--schedule', join(dir, 'schedule.json')]);
   assert.equal(r.code, 0, r.stderr);
+  const sched = JSON.parse(readFileSync(join(dir, 'schedule.json'), 'utf8'));
+  assert.equal(sched.format, 'bitedge-schedule');
+  assert.equal(sched.phases.length, 2 + 2 * 4);
   for (const k of [/latency +[\d.]+ [µm]s/, /throughput +[\d.]+ GOPS/, /GOPS\/W/, /bottleneck +\w+ busy/, /^bmu +[\d.]+%/m]) assert.match(r.stdout, k);
 });
