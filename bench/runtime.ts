@@ -39,10 +39,17 @@ function stats(ms: number[]): { median: number; p95: number } {
   const s = [...ms].sort((a, b) => a - b);
   return { median: s[Math.floor(s.length / 2)], p95: s[Math.min(s.length - 1, Math.ceil(0.95 * s.length) - 1)] };
 }
-async function timeRuns(n: number, fn: () => Promise<unknown>): Promise<number[]> {
+/** Wall times (ms) of n runs after two warm-ups; `cpu` collects this process's CPU ms per run alongside. */
+async function timeRuns(n: number, fn: () => Promise<unknown>, cpu: number[] = []): Promise<number[]> {
   await fn(); await fn(); // warm-up
   const out: number[] = [];
-  for (let i = 0; i < n; i++) { const t0 = performance.now(); await fn(); out.push(performance.now() - t0); }
+  for (let i = 0; i < n; i++) {
+    const u = process.cpuUsage(), t0 = performance.now();
+    await fn();
+    out.push(performance.now() - t0);
+    const c = process.cpuUsage(u);
+    cpu.push((c.user + c.system) / 1000);
+  }
   return out;
 }
 
@@ -56,19 +63,21 @@ function onnxFeeds(batch: SequenceInput[]): Record<string, ort.Tensor> {
   return { input_ids: new ort.Tensor('int64', ids, [batch.length, T]), attention_mask: new ort.Tensor('int64', mask, [batch.length, T]) };
 }
 
-type Row = { threads: number; b1: { median: number; p95: number }; b32: number };
+type Row = { threads: number; b1: { median: number; p95: number }; b1cpu: number; b32: number };
 const results: { bitedge: Row[]; onnx: Row[] } = { bitedge: [], onnx: [] };
 for (const threads of [1, 2]) {
   const rt = await createRuntime(deploy, { threads });
-  const b1 = stats(await timeRuns(RUNS, () => rt.run([inputs[0]])));
+  const cpu1: number[] = [];
+  const b1 = stats(await timeRuns(RUNS, () => rt.run([inputs[0]]), cpu1));
   const b32 = stats(await timeRuns(Math.max(3, RUNS / 5), () => rt.run(inputs))).median;
-  results.bitedge.push({ threads, b1, b32: (BATCH * 1000) / b32 });
+  results.bitedge.push({ threads, b1, b1cpu: stats(cpu1).median, b32: (BATCH * 1000) / b32 });
   await rt.close();
   const sess = await onnxSession(threads);
   const one = onnxFeeds([inputs[0]]), all = onnxFeeds(inputs);
-  const o1 = stats(await timeRuns(RUNS, () => sess.run(one)));
+  const ocpu1: number[] = [];
+  const o1 = stats(await timeRuns(RUNS, () => sess.run(one), ocpu1));
   const o32 = stats(await timeRuns(Math.max(3, RUNS / 5), () => sess.run(all))).median;
-  results.onnx.push({ threads, b1: o1, b32: (BATCH * 1000) / o32 });
+  results.onnx.push({ threads, b1: o1, b1cpu: stats(ocpu1).median, b32: (BATCH * 1000) / o32 });
   await sess.release();
 }
 
@@ -92,17 +101,17 @@ const f1 = (x: number) => x.toFixed(2);
 console.log(`\nEnd to end: ${shape.layers} layers × ${shape.hidden}, ${shape.heads} heads, FFN ${shape.ffn}, seq ${shape.seqLen}, vocab ${shape.vocabSize}; same inputs.`);
 console.log(`bitedge: W1A1 (all sites binary, BiT assignment, thresholds folded), wasm kernels. onnxruntime-node ${ort.env.versions?.common ?? ''}: FP32, same architecture.`);
 console.log(`Batch 1: ${RUNS} runs, median and p95 (ms); batch ${BATCH}: sequences/s (median). Shared 2-core machine: noisy.\n`);
-console.log(line(['runtime', 'threads', 'batch 1 median (ms)', 'batch 1 p95 (ms)', `batch ${BATCH} (seq/s)`]));
-console.log(line(['---', '---:', '---:', '---:', '---:']));
+console.log(line(['runtime', 'threads', 'batch 1 median (ms)', 'batch 1 p95 (ms)', 'batch 1 CPU (ms, median)', `batch ${BATCH} (seq/s)`]));
+console.log(line(['---', '---:', '---:', '---:', '---:', '---:']));
 for (const [name, rows] of [['bitedge W1A1', results.bitedge], ['onnxruntime FP32', results.onnx]] as const) {
-  for (const r of rows) console.log(line([name, r.threads, f1(r.b1.median), f1(r.b1.p95), r.b32.toFixed(1)]));
+  for (const r of rows) console.log(line([name, r.threads, f1(r.b1.median), f1(r.b1.p95), f1(r.b1cpu), r.b32.toFixed(1)]));
 }
 console.log('');
-console.log(line(['ratio (onnxruntime / bitedge)', 'threads', 'batch 1 median', `batch ${BATCH} throughput (bitedge / onnx)`]));
-console.log(line(['---', '---:', '---:', '---:']));
+console.log(line(['bitedge speed-up over onnxruntime', 'threads', 'batch 1 median (wall)', 'batch 1 (CPU)', `batch ${BATCH} throughput`]));
+console.log(line(['---', '---:', '---:', '---:', '---:']));
 for (let i = 0; i < 2; i++) {
   const b = results.bitedge[i], o = results.onnx[i];
-  console.log(line(['speed-up', b.threads, `${(o.b1.median / b.b1.median).toFixed(2)}×`, `${(b.b32 / o.b32).toFixed(2)}×`]));
+  console.log(line(['speed-up', b.threads, `${(o.b1.median / b.b1.median).toFixed(2)}×`, `${(o.b1cpu / b.b1cpu).toFixed(2)}×`, `${(b.b32 / o.b32).toFixed(2)}×`]));
 }
 const embBytes = 4 * (shape.vocabSize + shape.seqLen) * shape.hidden;
 console.log(`\nBar: ≥ 3× at batch 1, one thread (goal 8×). bitedge runs batch 1 on the calling thread, so its 2-thread batch-1 row equals the 1-thread one.\n`);
