@@ -38,6 +38,7 @@ body { font-family: system-ui, sans-serif; margin: 24px; color: #212529; max-wid
 table { border-collapse: collapse; margin: 8px 0 20px; font-size: 13px; }
 th, td { border: 1px solid #dee2e6; padding: 4px 8px; text-align: right; }
 th { background: #f1f3f5; } td:first-child, th:first-child { text-align: left; }
+table.text td { text-align: left; }
 .note { color: #495057; font-size: 13px; }
 </style></head><body>
 <h1>BAT report: ${esc(r.hardware.name)} on ${esc(r.hardware.board)}</h1>
@@ -45,7 +46,7 @@ th { background: #f1f3f5; } td:first-child, th:first-child { text-align: left; }
 site bits ${esc(JSON.stringify(r.workload.bits))}, ${r.workload.weightParts} weight part(s).
 Mapping: weights ${r.mapping.placement}, blocks of ${r.mapping.blockTokens} tokens (${r.mapping.blocks} blocks), FIFO depth ${r.mapping.fifoDepthBlocks} blocks.</p>
 <h2>Summary</h2>
-<table>
+<table class="text">
 ${row(['latency', `${si(r.latency.seconds, 's')} (${r.latency.cycles.toLocaleString('en-US')} cycles at ${r.latency.clockMHz} MHz)`])}
 ${row(['throughput', `${r.throughput.gops.toFixed(1)} GOPS, ${r.throughput.inferencesPerSecond.toFixed(1)} inferences/s`])}
 ${row(['energy per inference (FPGA table)', si(r.energy.fpga.joulesPerInference, 'J')])}
@@ -70,7 +71,7 @@ ${energy}</table>
 ${resources}</table>
 ${res.overBudget.length ? `<p><b>Over budget:</b> ${res.overBudget.map((i) => esc(i.message)).join('; ')}</p>` : '<p class="note">Within the board budget × utilisation ceilings.</p>'}
 <h2>BAT and published accelerators</h2>
-<table>${row(['design', 'platform', 'workload', 'GOPS', 'GOPS/W', 'other figure', 'kind', 'source'], 'th')}
+<table class="text">${row(['design', 'platform', 'workload', 'GOPS', 'GOPS/W', 'other figure', 'kind', 'source'], 'th')}
 ${cmp}</table>
 <p class="note">Published figures were measured by their authors on their own workloads and platforms; ours is a model estimate on the workload above. The rows are not like-for-like. ${esc(r.paperClaim)}.</p>
 </body></html>
