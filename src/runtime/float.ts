@@ -13,17 +13,24 @@ export function betaAt(beta: Float32Array, c: number): number {
   return beta.length === 1 ? beta[0] : beta[c];
 }
 
-/** LayerNorm over each row in place: y = γ ⊙ (x − mean) / √(var + eps) + β (Ba et al. 2016; biased var). */
-export function layerNormRows(x: Float32Array, rows: number, cols: number, ln: LayerNormParams): void {
+/**
+ * LayerNorm over each row in place: y = γ ⊙ (x − mean) / √(var + eps) + β (Ba et al. 2016; biased var),
+ * mean and var from Σx and Σx² in double (one pass; double keeps E[x²] − mean² accurate at these scales).
+ * With `residual`, x = fround(h + residual) first (the residual add of the encoder), in the same pass.
+ */
+export function layerNormRows(x: Float32Array, rows: number, cols: number, ln: LayerNormParams, residual?: Float32Array): void {
+  const { gamma, beta, eps } = ln;
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
-    let mean = 0;
-    for (let c = 0; c < cols; c++) mean += x[o + c];
-    mean /= cols;
-    let v = 0;
-    for (let c = 0; c < cols; c++) { const d = x[o + c] - mean; v += d * d; }
-    const inv = 1 / Math.sqrt(v / cols + ln.eps);
-    for (let c = 0; c < cols; c++) x[o + c] = ln.gamma[c] * ((x[o + c] - mean) * inv) + ln.beta[c];
+    let sum = 0, sq = 0;
+    if (residual) {
+      for (let c = 0; c < cols; c++) { const v = f(x[o + c] + residual[o + c]); x[o + c] = v; sum += v; sq += v * v; }
+    } else {
+      for (let c = 0; c < cols; c++) { const v = x[o + c]; sum += v; sq += v * v; }
+    }
+    const mean = sum / cols;
+    const inv = 1 / Math.sqrt(Math.max(0, sq / cols - mean * mean) + eps);
+    for (let c = 0; c < cols; c++) x[o + c] = gamma[c] * ((x[o + c] - mean) * inv) + beta[c];
   }
 }
 
@@ -143,8 +150,7 @@ export function activateInPlace(y: Float32Array, activation: 'relu' | 'gelu'): v
 
 /** Residual add then LayerNorm in place on h: h = LN(h + y). */
 export function addAndNorm(h: Float32Array, y: Float32Array, rows: number, cols: number, ln: LayerNormParams): void {
-  for (let i = 0; i < h.length; i++) h[i] = h[i] + y[i];
-  layerNormRows(h, rows, cols, ln);
+  layerNormRows(h, rows, cols, ln, y);
 }
 
 /**

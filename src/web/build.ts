@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KERNELS_PATH, readKernelsWasm } from '../runtime/kernels-node.ts';
 
-const HERE = fileURLToPath(new URL('.', import.meta.url));
+// The page's sources, from src/web or from its compiled copy in dist/web alike (a development tool: it needs
+// the repository's src/ and the esbuild dev dependency).
+const HERE = fileURLToPath(new URL('../../src/web/', import.meta.url));
 
 export async function buildWebPage(outDir: string, kernelsPath = KERNELS_PATH): Promise<void> {
   const esbuild = await import('esbuild'); // a development tool: loaded only when a page is built
