@@ -8,11 +8,16 @@ import type { Rng } from '../common/rng.ts';
 /** A real gene in [lo, hi] or a choice gene with `choices` options (the gene is the option index). */
 export type Gene = { kind: 'real'; lo: number; hi: number } | { kind: 'choice'; choices: number };
 
+/** Objective vector (minimised) and total constraint violation (0 or absent when feasible). */
+export interface Evaluated {
+  objectives: number[];
+  violation?: number;
+}
+
 export interface Problem {
   genes: Gene[];
   objectives: number;
-  /** Objective vector (minimised) and total constraint violation (0 when feasible). */
-  evaluate(x: number[]): { objectives: number[]; violation?: number };
+  evaluate(x: number[]): Evaluated;
 }
 
 export interface Individual {
@@ -136,7 +141,7 @@ function randomGenome(genes: Gene[], rng: Rng): number[] {
   return genes.map((g) => (g.kind === 'real' ? g.lo + rng.next() * (g.hi - g.lo) : rng.int(g.choices)));
 }
 
-function makeChildren(a: number[], b: number[], genes: Gene[], o: Required<Omit<Nsga2Options, 'onGeneration'>>): [number[], number[]] {
+function makeChildren(a: number[], b: number[], genes: Gene[], o: Resolved): [number[], number[]] {
   const c1 = [...a], c2 = [...b];
   if (o.rng.next() < o.crossoverProbability) {
     genes.forEach((g, i) => {
@@ -156,11 +161,9 @@ function makeChildren(a: number[], b: number[], genes: Gene[], o: Required<Omit<
   return [c1, c2];
 }
 
-function evaluateAll(problem: Problem, xs: number[][]): Individual[] {
-  return xs.map((x) => {
-    const r = problem.evaluate(x);
-    return { x, objectives: r.objectives, violation: r.violation ?? 0, rank: 0, crowding: 0 };
-  });
+/** Genome + evaluation → individual (rank and crowding are set by selection). */
+function individuals(xs: number[][], results: Evaluated[]): Individual[] {
+  return xs.map((x, i) => ({ x, objectives: results[i].objectives, violation: results[i].violation ?? 0, rank: 0, crowding: 0 }));
 }
 
 /** Environmental selection: fill by fronts, break the last front by crowding distance. */
@@ -180,23 +183,59 @@ export function selectSurvivors(pop: Individual[], size: number): Individual[] {
   return next;
 }
 
-/** Runs NSGA-II and returns the final population (its rank-0 members are the Pareto front found). */
-export function nsga2(problem: Problem, options: Nsga2Options): Individual[] {
-  const o = {
-    etaCrossover: 20,
-    etaMutation: 20,
-    crossoverProbability: 0.9,
-    mutationProbability: 1 / problem.genes.length,
-    ...options,
-  };
+type Resolved = Required<Omit<Nsga2Options, 'onGeneration'>>;
+
+function resolveOptions(genes: Gene[], options: Omit<Nsga2Options, 'onGeneration'>): Resolved {
+  const o = { etaCrossover: 20, etaMutation: 20, crossoverProbability: 0.9, mutationProbability: 1 / Math.max(1, genes.length), ...options };
   const size = o.populationSize;
   if (!Number.isInteger(size) || size < 4 || size % 2 !== 0) throw new RangeError(`populationSize must be an even integer ≥ 4, got ${size}`);
-  let pop = selectSurvivors(evaluateAll(problem, Array.from({ length: size }, () => randomGenome(problem.genes, o.rng))), size);
+  return o;
+}
+
+/** Offspring genomes of one generation: binary tournaments, crossover, mutation (population-size many). */
+function offspring(pop: Individual[], genes: Gene[], o: Resolved): number[][] {
+  const kids: number[][] = [];
+  while (kids.length < o.populationSize) kids.push(...makeChildren(tournament(pop, o.rng).x, tournament(pop, o.rng).x, genes, o));
+  return kids;
+}
+
+/** Runs NSGA-II and returns the final population (its rank-0 members are the Pareto front found). */
+export function nsga2(problem: Problem, options: Nsga2Options): Individual[] {
+  const o = resolveOptions(problem.genes, options);
+  const evaluate = (xs: number[][]) => individuals(xs, xs.map((x) => problem.evaluate(x)));
+  let pop = selectSurvivors(evaluate(Array.from({ length: o.populationSize }, () => randomGenome(problem.genes, o.rng))), o.populationSize);
   for (let gen = 1; gen <= o.generations; gen++) {
-    const kids: number[][] = [];
-    while (kids.length < size) kids.push(...makeChildren(tournament(pop, o.rng).x, tournament(pop, o.rng).x, problem.genes, o));
-    pop = selectSurvivors([...pop, ...evaluateAll(problem, kids)], size);
-    o.onGeneration?.(gen, pop);
+    pop = selectSurvivors([...pop, ...evaluate(offspring(pop, problem.genes, o))], o.populationSize);
+    options.onGeneration?.(gen, pop);
+  }
+  return pop;
+}
+
+/** A problem whose evaluations come a generation at a time, asynchronously (worker threads, a journal). */
+export interface BatchProblem {
+  genes: Gene[];
+  objectives: number;
+  evaluateBatch(xs: number[][]): Promise<Evaluated[]>;
+}
+
+export interface Nsga2BatchOptions extends Omit<Nsga2Options, 'onGeneration'> {
+  /** Called after each generation's selection (generation 0 = the initial population); awaited. */
+  onGeneration?(generation: number, population: Individual[]): void | Promise<void>;
+}
+
+/**
+ * The same algorithm as `nsga2`, step for step and draw for draw from `rng`: a whole generation is handed
+ * to `evaluateBatch` at once. Deterministic given the rng and the evaluations, so a journal of finished
+ * evaluations replays a killed search exactly (src/dse/explore.ts).
+ */
+export async function nsga2Batch(problem: BatchProblem, options: Nsga2BatchOptions): Promise<Individual[]> {
+  const o = resolveOptions(problem.genes, options);
+  const evaluate = async (xs: number[][]) => individuals(xs, await problem.evaluateBatch(xs));
+  let pop = selectSurvivors(await evaluate(Array.from({ length: o.populationSize }, () => randomGenome(problem.genes, o.rng))), o.populationSize);
+  await options.onGeneration?.(0, pop);
+  for (let gen = 1; gen <= o.generations; gen++) {
+    pop = selectSurvivors([...pop, ...(await evaluate(offspring(pop, problem.genes, o)))], o.populationSize);
+    await options.onGeneration?.(gen, pop);
   }
   return pop;
 }
