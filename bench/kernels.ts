@@ -65,7 +65,7 @@ export function ceiling(a: usize, n64: i32, reps: i32): i64 {
 }`;
 const { binary, stderr } = await asc.compileString(CEILING_SOURCE, { optimizeLevel: 3, runtime: 'stub', noAssert: true, initialMemory: 1 });
 if (!binary) throw new Error(`ceiling probe: ${stderr.toString()}`);
-const probe = (await WebAssembly.instantiate(binary, {})).instance.exports as { ceiling(a: number, n64: number, reps: number): bigint };
+const probe = new WebAssembly.Instance(new WebAssembly.Module(binary as BufferSource), {}).exports as unknown as { ceiling(a: number, n64: number, reps: number): bigint };
 const N64 = 2048, REPS = 4000; // 16 KiB: stays in L1
 const ceilingMs = medianMs(() => probe.ceiling(1024, N64, REPS));
 const ceilingG = (N64 * 4 * REPS * 128) / ceilingMs.cpu / 1e6;

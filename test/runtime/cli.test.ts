@@ -51,6 +51,13 @@ test('run: clear errors, non-zero exit', () => {
   const corrupt = bitedge('run', bad, '--text', 'x');
   assert.equal(corrupt.code, 1);
   assert.match(corrupt.err, /^bitedge run: .*bad\.bmt/);
+  const newer = join(dir, 'newer.bmt');
+  const v2 = readFileSync(modelPath);
+  v2.writeUInt16LE(v2.readUInt16LE(4) + 1, 4); // the version field
+  writeFileSync(newer, v2);
+  const tooNew = bitedge('run', newer, '--text', 'x');
+  assert.equal(tooNew.code, 1);
+  assert.match(tooNew.err, /newer than this runtime/);
   assert.equal(bitedge('run', join(dir, 'missing.bmt'), '--text', 'x').code, 1);
   assert.equal(bitedge('run', modelPath).code, 1, 'no input');
   assert.equal(bitedge('run', modelPath, '--text', 'x', '--threads', '0').code, 1);
