@@ -14,8 +14,7 @@
 import type { Hardware } from './hw.ts';
 import type { Phase, Schedule, StageName } from './compiler.ts';
 import { ENGINES, addActionsInto, noActions, opsCount, type Actions, type EngineName, type Op } from './ops.ts';
-import { opActions, opCycles } from './engines/index.ts';
-import { memory } from './engines/index.ts';
+import { memory, opActions, opCycles } from './engines/index.ts';
 
 /** The functional side: runs one stage on the rows [row0, row0 + rows) of the sequence. */
 export interface Datapath {

@@ -4,7 +4,7 @@
  */
 import type { Hardware } from '../hw.ts';
 import type { Resources } from '../boards.ts';
-import type { Actions, EngineName, Op } from '../ops.ts';
+import type { Actions, Op } from '../ops.ts';
 import * as bmu from './bmu.ts';
 import * as atu from './atu.ts';
 import * as sfu from './sfu.ts';
