@@ -4,7 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BitedgeError } from '../../src/common/errors.ts';
-import { PRESETS, loadHardware, parseHardware, validateHardware, SHAPES, workloadFromShape, resourceReport, BOARDS } from '../../src/bat/index.ts';
+import { createRng } from '../../src/common/rng.ts';
+import { PRESETS, loadHardware, parseHardware, validateHardware, SHAPES, workloadFromShape, resourceReport, BOARDS, compile, simulate } from '../../src/bat/index.ts';
 
 test('the shipped presets are valid, within their boards\' budgets, and run their intended workloads', () => {
   const zcu = validateHardware(PRESETS.zcu102, { workload: workloadFromShape(SHAPES['bert-base']) });
@@ -83,4 +84,32 @@ test('loadHardware: unreadable file and bad JSON are clear errors', () => {
   assert.throws(() => loadHardware(join(dir, 'x.json')), (e: unknown) => e instanceof BitedgeError && e.code === 'hw_bad_json');
   writeFileSync(join(dir, 'ok.json'), JSON.stringify(PRESETS.edge));
   assert.deepEqual(loadHardware(join(dir, 'ok.json')), PRESETS.edge);
+});
+
+test('fuzz: perturbed descriptions never crash — either valid (and then they compile and simulate) or a list of issues', () => {
+  const rng = createRng('hw-fuzz');
+  const values = [0, -1, 1, 2, 3.5, 7, 64, 1e9, Number.NaN, null, 'x', true, [], {}];
+  const leaves = (o: Record<string, unknown>, prefix: string[] = []): string[][] =>
+    Object.entries(o).flatMap(([k, v]) => (v && typeof v === 'object' ? leaves(v as Record<string, unknown>, [...prefix, k]) : [[...prefix, k]]));
+  const paths = leaves(PRESETS.edge as unknown as Record<string, unknown>);
+  let valid = 0;
+  for (let i = 0; i < 300; i++) {
+    const hw = structuredClone(PRESETS.edge) as unknown as Record<string, any>;
+    for (let j = 0, n = 1 + rng.int(3); j < n; j++) {
+      const p = paths[rng.int(paths.length)];
+      let o = hw;
+      for (const k of p.slice(0, -1)) o = o[k];
+      o[p[p.length - 1]] = values[rng.int(values.length)];
+    }
+    const v = validateHardware(hw, { workload: workloadFromShape({ ...SHAPES['bmt-small'], seqLen: 32, layers: 1 }) });
+    if (!v.ok) {
+      assert.ok(v.errors.length > 0 && v.errors.every((e) => typeof e.message === 'string' && e.message.length > 0));
+      continue;
+    }
+    valid++;
+    const s = compile(workloadFromShape({ ...SHAPES['bmt-small'], seqLen: 32, layers: 1 }), v.hardware!);
+    const r = simulate(s, v.hardware!, { keepIntervals: false });
+    assert.ok(Number.isFinite(r.cycles) && r.cycles > 0);
+  }
+  assert.ok(valid > 10 && valid < 300, `${valid} valid of 300: both kinds exercised`);
 });
