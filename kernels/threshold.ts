@@ -4,8 +4,11 @@
 // is written: dots of four rows at a time stay in a small static block. Reference twin: src/runtime/reference/kernels.ts `thresholdGemmRef`.
 import { SINK_BITS, SINK_XNOR, xorPopTiles } from './core';
 
-// Four rows of dots for up to BLOCK weight rows at a time: the dot loop stays the plain (fast) one and
-// only these 4·BLOCK i32 are written before they become bits.
+// Rows of at most SHORT u32 words (256 bits) take the fully fused path below; longer rows the block path.
+const SHORT: i32 = 8;
+
+// Longer rows: four rows of dots for up to BLOCK weight rows at a time, so the dot loop stays the plain
+// (fast) one and only these 4·BLOCK i32 are written before they become bits.
 const BLOCK: i32 = 4096;
 const DOTS = memory.data(4 * BLOCK * 4, 64);
 
@@ -31,6 +34,64 @@ const DOTS = memory.data(4 * BLOCK * 4, 64);
   }
 }
 
+/** One output bit: s·dot ≥ s·θ[n] with s = sense[n] (0 or 1). */
+@inline function onBit(dot: i32, n: i32, theta: usize, sense: usize): u32 {
+  const s = <i32>load<i8>(sense + <usize>n);
+  return <u32>(s * dot >= s * load<i32>(theta + (<usize>n << 2)));
+}
+
+/**
+ * Short rows, fully fused: 4 activation rows × 2 weight rows of scalar i64.popcnt counts, compared at once,
+ * the bits collected in four registers and stored one word (32 columns) at a time. `bits01` selects the
+ * {0,1} · ±1 dot (pw[n] − c) instead of K − 2c.
+ */
+@inline function shortRows(
+  bits01: bool, a: usize, w: usize, pw: usize, theta: usize, sense: usize, outBits: usize, M: i32, N: i32, words: i32, K: i32, outWords: i32,
+): void {
+  const stride = <usize>words << 2;
+  const q = words >> 1;
+  for (let m = 0; m < M; m += 4) {
+    const a0 = a + <usize>m * stride;
+    const a1 = m + 1 < M ? a0 + stride : a0;
+    const a2 = m + 2 < M ? a0 + 2 * stride : a0;
+    const a3 = m + 3 < M ? a0 + 3 * stride : a0;
+    for (let n0 = 0; n0 < N; n0 += 32) {
+      const nEnd = min(N, n0 + 32);
+      let o0: u32 = 0, o1: u32 = 0, o2: u32 = 0, o3: u32 = 0;
+      for (let n = n0; n < nEnd; n += 2) {
+        const two = n + 1 < N;
+        const w0 = w + <usize>n * stride;
+        const w1 = two ? w0 + stride : w0;
+        let s00: i64 = 0, s01: i64 = 0, s10: i64 = 0, s11: i64 = 0, s20: i64 = 0, s21: i64 = 0, s30: i64 = 0, s31: i64 = 0;
+        for (let c = 0; c < q; c++) {
+          const off = <usize>c << 3;
+          const y0 = load<u64>(w0 + off), y1 = load<u64>(w1 + off);
+          const x0 = load<u64>(a0 + off), x1 = load<u64>(a1 + off), x2 = load<u64>(a2 + off), x3 = load<u64>(a3 + off);
+          s00 += popcnt(x0 ^ y0); s01 += popcnt(x0 ^ y1);
+          s10 += popcnt(x1 ^ y0); s11 += popcnt(x1 ^ y1);
+          s20 += popcnt(x2 ^ y0); s21 += popcnt(x2 ^ y1);
+          s30 += popcnt(x3 ^ y0); s31 += popcnt(x3 ^ y1);
+        }
+        const base0 = bits01 ? load<i32>(pw + (<usize>n << 2)) : K;
+        const base1 = bits01 ? (two ? load<i32>(pw + (<usize>(n + 1) << 2)) : 0) : K;
+        const k = bits01 ? 1 : 2; // dot = base − k·c
+        const b0 = n - n0, b1 = b0 + 1;
+        const v1: u32 = two ? 1 : 0; // a missing last column sets no bit (padding stays 0)
+        const n1 = two ? n + 1 : n;
+        o0 |= (onBit(base0 - k * <i32>s00, n, theta, sense) << b0) | ((onBit(base1 - k * <i32>s01, n1, theta, sense) & v1) << b1);
+        o1 |= (onBit(base0 - k * <i32>s10, n, theta, sense) << b0) | ((onBit(base1 - k * <i32>s11, n1, theta, sense) & v1) << b1);
+        o2 |= (onBit(base0 - k * <i32>s20, n, theta, sense) << b0) | ((onBit(base1 - k * <i32>s21, n1, theta, sense) & v1) << b1);
+        o3 |= (onBit(base0 - k * <i32>s30, n, theta, sense) << b0) | ((onBit(base1 - k * <i32>s31, n1, theta, sense) & v1) << b1);
+      }
+      const col = <usize>(n0 >>> 5) << 2;
+      store<u32>(outBits + ((<usize>m * outWords) << 2) + col, o0);
+      if (m + 1 < M) store<u32>(outBits + ((<usize>(m + 1) * outWords) << 2) + col, o1);
+      if (m + 2 < M) store<u32>(outBits + ((<usize>(m + 2) * outWords) << 2) + col, o2);
+      if (m + 3 < M) store<u32>(outBits + ((<usize>(m + 3) * outWords) << 2) + col, o3);
+    }
+  }
+}
+
 /**
  * ±1 input: a (M rows), w (N rows), `words` u32 per row, K bits; θ i32[N], sense i8[N];
  * outBits: M rows × outWords u32, cleared here, bit n of row m set as above.
@@ -39,6 +100,10 @@ export function xnorThreshold(
   a: usize, w: usize, theta: usize, sense: usize, outBits: usize, M: i32, N: i32, words: i32, K: i32, outWords: i32,
 ): void {
   memory.fill(outBits, 0, (<usize>M * outWords) << 2);
+  if (words <= SHORT) {
+    shortRows(false, a, w, 0, theta, sense, outBits, M, N, words, K, outWords);
+    return;
+  }
   const stride = <usize>words << 2;
   for (let m = 0; m < M; m += 4) {
     const rows = min(4, M - m);
@@ -55,6 +120,10 @@ export function bitsThreshold(
   x: usize, w: usize, pw: usize, theta: usize, sense: usize, outBits: usize, M: i32, N: i32, words: i32, outWords: i32,
 ): void {
   memory.fill(outBits, 0, (<usize>M * outWords) << 2);
+  if (words <= SHORT) {
+    shortRows(true, x, w, pw, theta, sense, outBits, M, N, words, 0, outWords);
+    return;
+  }
   const stride = <usize>words << 2;
   for (let m = 0; m < M; m += 4) {
     const rows = min(4, M - m);

@@ -2,6 +2,7 @@
 export { createRuntime, type Runtime, type RuntimeOptions, type SequenceInput } from './runtime.ts';
 export { createEngine, type Engine } from './engine.ts';
 export { referenceForward } from './reference/forward.ts';
+export { foldThresholds, exactThreshold } from './fold.ts';
 export { forwardSequence, checkInput, type IntegerOps } from './forward.ts';
 export { referenceOps, xnorGemmRef, bitsGemmRef, bitSerialGemmRef, thresholdGemmRef } from './reference/kernels.ts';
 export { instantiateKernels, WasmOps, WasmHeap } from './kernels.ts';
