@@ -11,9 +11,11 @@ import { inspectCommand } from './inspect.ts';
 import { runCommand } from './run.ts';
 import { hwCommand } from './hw.ts';
 import { simCommand } from './sim.ts';
+import { exploreCommand } from './explore.ts';
+import { codesignCommand } from './codesign.ts';
 
 // One line per subcommand; keep this list in the order of the flow.
-const commands: Command[] = [dataCommand, tokenizerCommand, trainCommand, inspectCommand, runCommand, hwCommand, simCommand];
+const commands: Command[] = [dataCommand, tokenizerCommand, trainCommand, inspectCommand, runCommand, hwCommand, simCommand, exploreCommand, codesignCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length), 8);
