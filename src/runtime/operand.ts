@@ -30,20 +30,10 @@ export function encodeSite(x: Float32Array, rows: number, cols: number, site: Ac
     case 'binary-signed':
     case 'binary-unsigned': {
       const bits = emptyBits(rows, cols);
-      const signed = site.kind === 'binary-signed';
-      const { alpha } = site;
       const beta = site.beta.length === 1 ? new Float32Array(cols).fill(site.beta[0]) : site.beta;
-      for (let r = 0; r < rows; r++) {
-        const o = r * cols, wo = r * bits.wordsPerRow;
-        for (let c0 = 0; c0 < cols; c0 += 32) {
-          let word = 0;
-          const end = Math.min(32, cols - c0);
-          if (signed) for (let b = 0; b < end; b++) word |= (signBit(x[o + c0 + b], beta[c0 + b]) ? 1 : 0) << b;
-          else for (let b = 0; b < end; b++) word |= (unsignedBit(x[o + c0 + b], alpha, beta[c0 + b]) ? 1 : 0) << b;
-          bits.data[wo + (c0 >>> 5)] = word;
-        }
-      }
-      return { kind: signed ? 'signs' : 'bits', bits, scale: alpha };
+      if (site.kind === 'binary-signed') packSignBits(x, rows, cols, beta, bits.data, bits.wordsPerRow);
+      else packUnsignedBits(x, rows, cols, site.alpha, beta, bits.data, bits.wordsPerRow);
+      return { kind: site.kind === 'binary-signed' ? 'signs' : 'bits', bits, scale: site.alpha };
     }
     case 'kbit': {
       const planes = Array.from({ length: site.bits }, () => emptyBits(rows, cols));
@@ -58,6 +48,32 @@ export function encodeSite(x: Float32Array, rows: number, cols: number, site: Ac
     }
     default:
       return fail('runtime_site', `unknown activation site kind ${JSON.stringify((site as { kind: unknown }).kind)}`);
+  }
+}
+
+/** Bits of Bs: bit (r, c) = signBit(x[r, c], β[c]), packed 32 columns per word. */
+function packSignBits(x: Float32Array, rows: number, cols: number, beta: Float32Array, out: Uint32Array, wordsPerRow: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols, wo = r * wordsPerRow;
+    for (let c0 = 0; c0 < cols; c0 += 32) {
+      let word = 0;
+      const end = Math.min(32, cols - c0);
+      for (let b = 0; b < end; b++) word |= (signBit(x[o + c0 + b], beta[c0 + b]) ? 1 : 0) << b;
+      out[wo + (c0 >>> 5)] = word;
+    }
+  }
+}
+
+/** Bits of Bu: bit (r, c) = unsignedBit(x[r, c], α, β[c]), packed 32 columns per word. */
+function packUnsignedBits(x: Float32Array, rows: number, cols: number, alpha: number, beta: Float32Array, out: Uint32Array, wordsPerRow: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols, wo = r * wordsPerRow;
+    for (let c0 = 0; c0 < cols; c0 += 32) {
+      let word = 0;
+      const end = Math.min(32, cols - c0);
+      for (let b = 0; b < end; b++) word |= (unsignedBit(x[o + c0 + b], alpha, beta[c0 + b]) ? 1 : 0) << b;
+      out[wo + (c0 >>> 5)] = word;
+    }
   }
 }
 
