@@ -55,15 +55,20 @@ test('bit-serial passes: k-bit activation sites (2, 4, 8 bits) give the runtime\
   }
 });
 
-test('the SFU softmax on a block of rows equals the runtime\'s softmax over all rows, bit for bit', () => {
+test('the SFU softmax on a block of rows equals the runtime\'s softmax over all rows, bit for bit (float and integer scores)', () => {
   const rng = createRng('softmax');
   const T = 17, mask = Uint8Array.from({ length: T }, (_, j) => (j < 13 ? 1 : 0));
   const values = Float32Array.from({ length: T * T }, () => rng.normal() * 3);
+  const dots = Int32Array.from({ length: T * T }, () => rng.int(33) - 16), scale = 0.37;
+  const dotValues = Float32Array.from(dots, (d) => scale * d);
   for (const base2 of [false, true]) {
     const all = softmaxRows({ values }, T, mask, base2);
+    const allDots = softmaxRows({ dots, scale, bound: 16 }, T, mask, base2);
     for (const [r0, rows] of [[0, 5], [5, 5], [10, 7]]) {
       const part = softmaxBlock(values.subarray(r0 * T, (r0 + rows) * T), rows, T, mask, base2);
-      assertBitIdentical(part, all.subarray(r0 * T, (r0 + rows) * T), `rows ${r0}+${rows}`);
+      assertBitIdentical(part, all.subarray(r0 * T, (r0 + rows) * T), `float scores, rows ${r0}+${rows}`);
+      const partDots = softmaxBlock(dotValues.subarray(r0 * T, (r0 + rows) * T), rows, T, mask, base2, dots.subarray(r0 * T, (r0 + rows) * T));
+      assertBitIdentical(partDots, allDots.subarray(r0 * T, (r0 + rows) * T), `integer scores, rows ${r0}+${rows}`);
     }
   }
 });
