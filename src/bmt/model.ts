@@ -130,6 +130,36 @@ export interface ForwardCtx {
   /** Parameter tensors by name; `emb.tok` is not used (the embedded batch `emb` is given instead). */
   p: Record<string, T>;
   calibrate?: Calibrate;
+  /** Soft errors for the robustness evaluation: random bit flips in binary weights and binary activations. */
+  noise?: BitFlipNoise;
+}
+
+/**
+ * Bit flips at deployment (SYSTEM.md §1 robustness): each stored weight sign flips with probability `weightRate`
+ * (drawn once per linear and kept, as a corrupted memory would), each binary activation with `actRate` (fresh
+ * per value). Seeded.
+ */
+export interface BitFlipNoise {
+  weightRate: number;
+  actRate: number;
+  rng: Rng;
+  /** Flip masks already drawn for weights, by parameter name. */
+  weightMasks: Map<string, Float32Array>;
+}
+
+/** ±1 mask with P(−1) = rate. */
+function flipMask(n: number, rate: number, rng: Rng): Float32Array {
+  const m = new Float32Array(n).fill(1);
+  if (rate > 0) for (let i = 0; i < n; i++) if (rng.next() < rate) m[i] = -1;
+  return m;
+}
+
+function flipWeight(ctx: ForwardCtx, name: string, b: T): T {
+  const nz = ctx.noise;
+  if (!nz || nz.weightRate === 0) return b;
+  let m = nz.weightMasks.get(name);
+  if (!m) nz.weightMasks.set(name, (m = flipMask(b.size, nz.weightRate, nz.rng)));
+  return tf.mul(b, tf.tensor(m, b.shape));
 }
 
 function layerNorm(x: T, g: T, b: T): T {
@@ -181,10 +211,11 @@ export function effectiveWeight(ctx: ForwardCtx, prefix: string): T {
   const { p } = ctx;
   const q = quantizersFor(ctx.config, ctx.variant);
   if (ctx.variant.weights === 'binary' && ctx.variant.parts === 2) {
-    const b1 = q.part!.apply(p[`${prefix}.w1`]), b2 = q.part!.apply(p[`${prefix}.w2`]);
+    const b1 = flipWeight(ctx, `${prefix}.w1`, q.part!.apply(p[`${prefix}.w1`])), b2 = flipWeight(ctx, `${prefix}.w2`, q.part!.apply(p[`${prefix}.w2`]));
     // WTWS [ours]: λ1·bin(w1) + λ2·bin(w2), λ per output channel
     return ctx.variant.wtws ? tf.add(tf.mul(p[`${prefix}.lam1`], b1), tf.mul(p[`${prefix}.lam2`], b2)) : tf.add(b1, b2);
   }
+  if (ctx.variant.weights === 'binary') return flipWeight(ctx, `${prefix}.w`, q.weight!.apply(p[`${prefix}.w`]));
   return q.weight ? q.weight.apply(p[`${prefix}.w`]) : p[`${prefix}.w`];
 }
 
@@ -217,7 +248,15 @@ function site(ctx: ForwardCtx, x: T, layer: number, s: SiteName): T {
     const m = tf.tidy(() => tf.mean(tf.abs(x)).dataSync()[0]);
     alpha = tf.scalar(ctx.calibrate(`${name}.alpha`, m, q)).reshape([1]);
   }
-  return q.config.name === 'lsq' ? q.apply(x, alpha) : q.apply(x, alpha, ctx.p[`${name}.beta`]);
+  if (q.config.name === 'lsq') return q.apply(x, alpha);
+  const y = q.apply(x, alpha, ctx.p[`${name}.beta`]);
+  const nz = ctx.noise;
+  if (!nz || nz.actRate === 0) return y;
+  const flip = tf.tensor(flipMask(y.size, nz.actRate, nz.rng), y.shape);
+  // signed {−α, +α}: negate; unsigned {0, α}: α − y
+  if (q.config.name === 'elastic-signed') return tf.mul(y, flip);
+  const a = tf.maximum(alpha, ALPHA_FLOOR);
+  return tf.where(tf.less(flip, 0), tf.sub(ctx.config.pow2Scales ? pow2Round(a) : a, y), y);
 }
 
 /** Forward pass (docs/forward.md). `emb` = tok[ids], (B, T, H); `mask` (B, T) of 0/1 floats. */

@@ -2,15 +2,17 @@
  * A training run in a folder: resolve the config (preset + overrides file), prepare the data, run the recipe.
  * DIR holds config.json, tokenizer.json, one <stage>.ckpt per stage and metrics.json.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { loadTokenizer, type Tokenizer } from '../data/index.ts';
+import { readCheckpoint, type StageState } from './checkpoint.ts';
 import { writeJsonAtomic } from '../common/atomic.ts';
 import { fail } from '../common/errors.ts';
 import { parseBmtConfig, type BmtConfig, type BmtConfigInput } from './config.ts';
 import { prepareData, type DataSource } from './data.ts';
 import { initEngine } from './engine.ts';
 import { presets, resolvePreset } from './presets.ts';
-import { trainRecipe, type RecipeName, type RecipeResult } from './recipe.ts';
+import { trainRecipe, type RecipeMetrics, type RecipeName, type RecipeResult } from './recipe.ts';
 
 /** Read a JSON config-overrides file; errors name the file (and the field, via parseBmtConfig). */
 export function readConfigOverrides(file: string): Partial<BmtConfigInput> {
@@ -55,5 +57,38 @@ export async function runTraining(o: RunOptions): Promise<RecipeResult> {
   await initEngine('wasm');
   const prepared = prepareData(o, config, o.outDir);
   writeJsonAtomic(saved, config);
+  const source: DataSource = { dataset: o.dataset, trainFile: o.trainFile, testFile: o.testFile, seed: o.seed ?? config.train.seed };
+  writeJsonAtomic(join(o.outDir, 'data.json'), source);
   return trainRecipe({ recipe: o.recipe, config, data: prepared.data, outDir: o.outDir, resume: o.resume, teacherCheckpoint: o.teacherCheckpoint, quiet: o.quiet });
+}
+
+export interface LoadedRun {
+  /** The checkpoint file and its finished stage. */
+  checkpoint: string;
+  state: StageState;
+  /** The run folder (tokenizer.json, data.json). */
+  dir: string;
+  tokenizer: Tokenizer;
+  /** Where the run's data came from (data.json), if recorded. */
+  source?: DataSource;
+}
+
+/** A run folder (its final stage, per metrics.json) or a checkpoint file inside one. */
+export function loadRun(path: string): LoadedRun {
+  if (!existsSync(path)) fail('run_missing', 'no such run folder or checkpoint', { file: path });
+  let checkpoint = path;
+  if (statSync(path).isDirectory()) {
+    const mf = join(path, 'metrics.json');
+    if (!existsSync(mf)) fail('run_unfinished', 'run folder has no metrics.json (is training finished?)', { file: path });
+    const m = JSON.parse(readFileSync(mf, 'utf8')) as RecipeMetrics;
+    checkpoint = join(path, `${m.final.stage}.ckpt`);
+  }
+  const state = readCheckpoint(checkpoint);
+  if (!state.done) fail('ckpt_unfinished', `stage '${state.stage}' is not finished; resume the training first`, { file: checkpoint });
+  const dir = dirname(checkpoint);
+  const tokPath = join(dir, 'tokenizer.json');
+  if (!existsSync(tokPath)) fail('run_no_tokenizer', 'tokenizer.json not found next to the checkpoint', { file: tokPath });
+  const dataPath = join(dir, 'data.json');
+  const source = existsSync(dataPath) ? (JSON.parse(readFileSync(dataPath, 'utf8')) as DataSource) : undefined;
+  return { checkpoint, state, dir, tokenizer: loadTokenizer(tokPath), source };
 }

@@ -9,7 +9,7 @@ import { fail } from '../common/errors.ts';
 import type { BmtConfig } from './config.ts';
 import { tf } from './engine.ts';
 import { writeCheckpoint, type StageState } from './checkpoint.ts';
-import { embedTokens, forward, paramSpecs, scatterAddEmbeddingGrad, sizeOf, type ForwardCtx, type ModelVariant, type Params } from './model.ts';
+import { embedTokens, forward, paramSpecs, scatterAddEmbeddingGrad, sizeOf, type BitFlipNoise, type ForwardCtx, type ModelVariant, type Params } from './model.ts';
 
 type T = tf.Tensor;
 
@@ -219,7 +219,7 @@ export function scorePredictions(pred: ArrayLike<number>, gold: ArrayLike<number
 }
 
 /** Run the model over a split (batched, no gradients) and score it. */
-export function evaluate(c: BmtConfig, v: ModelVariant, params: Params, labels: string[], split: EncodedSplit, batchSize = 64): EvalResult {
+export function evaluate(c: BmtConfig, v: ModelVariant, params: Params, labels: string[], split: EncodedSplit, batchSize = 64, noise?: BitFlipNoise): EvalResult {
   const numLabels = labels.length, H = c.hidden, Tn = split.seqLen;
   const logits = new Float32Array(split.n * numLabels);
   const order = Array.from({ length: split.n }, (_, i) => i);
@@ -228,7 +228,7 @@ export function evaluate(c: BmtConfig, v: ModelVariant, params: Params, labels: 
     for (let s = 0; s < split.n; s += batchSize) {
       const b = gatherBatch(split, order, s, Math.min(split.n, s + batchSize));
       tf.tidy(() => {
-        const out = forward({ config: c, variant: v, p }, tf.tensor(embedTokens(params['emb.tok'], H, b.ids), [b.size, Tn, H]), tf.tensor(b.mask, [b.size, Tn], 'float32'));
+        const out = forward({ config: c, variant: v, p, noise }, tf.tensor(embedTokens(params['emb.tok'], H, b.ids), [b.size, Tn, H]), tf.tensor(b.mask, [b.size, Tn], 'float32'));
         logits.set(out.logits.dataSync(), s * numLabels);
       });
     }

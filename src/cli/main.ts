@@ -7,6 +7,8 @@ import type { Command } from './command.ts';
 import { dataCommand } from './data.ts';
 import { tokenizerCommand } from './tokenizer.ts';
 import { trainCommand } from './train.ts';
+import { evalCommand } from './eval.ts';
+import { exportCommand } from './export.ts';
 import { inspectCommand } from './inspect.ts';
 import { runCommand } from './run.ts';
 import { hwCommand } from './hw.ts';
@@ -15,7 +17,7 @@ import { exploreCommand } from './explore.ts';
 import { codesignCommand } from './codesign.ts';
 
 // One line per subcommand; keep this list in the order of the flow.
-const commands: Command[] = [dataCommand, tokenizerCommand, trainCommand, inspectCommand, runCommand, hwCommand, simCommand, exploreCommand, codesignCommand];
+const commands: Command[] = [dataCommand, tokenizerCommand, trainCommand, evalCommand, exportCommand, inspectCommand, runCommand, hwCommand, simCommand, exploreCommand, codesignCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length), 8);
