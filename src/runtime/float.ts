@@ -148,6 +148,27 @@ export function activateInPlace(y: Float32Array, activation: 'relu' | 'gelu'): v
   }
 }
 
+/**
+ * h = LN(h + Lin(x)) for a one-part linear given by its dots, without materialising Lin(x): the residual pass
+ * adds fround(fround(c[n]·dot) + b[n]) (the same value `linearFromDots` stores), c = fround(scale·q_in).
+ */
+export function addLinearAndNorm(h: Float32Array, dots: Int32Array, scale: Float32Array, qIn: number, bias: Float32Array, rows: number, ln: LayerNormParams): void {
+  const N = bias.length;
+  const coef = scale.map((v) => v * qIn);
+  const { gamma, beta, eps } = ln;
+  for (let r = 0; r < rows; r++) {
+    const o = r * N;
+    let sum = 0, sq = 0;
+    for (let n = 0; n < N; n++) {
+      const v = f(h[o + n] + f(f(coef[n] * dots[o + n]) + bias[n]));
+      h[o + n] = v; sum += v; sq += v * v;
+    }
+    const mean = sum / N;
+    const inv = 1 / Math.sqrt(Math.max(0, sq / N - mean * mean) + eps);
+    for (let n = 0; n < N; n++) h[o + n] = gamma[n] * ((h[o + n] - mean) * inv) + beta[n];
+  }
+}
+
 /** Residual add then LayerNorm in place on h: h = LN(h + y). */
 export function addAndNorm(h: Float32Array, y: Float32Array, rows: number, cols: number, ln: LayerNormParams): void {
   layerNormRows(h, rows, cols, ln, y);

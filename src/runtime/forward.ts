@@ -8,7 +8,7 @@ import { fail } from '../common/errors.ts';
 import type { ActSite, BinaryLinear, DeployLayer, DeployModel, FoldedThreshold, PackedBits } from '../format/model.ts';
 import { emptyBits, getBit, setBit } from './bits.ts';
 import {
-  activateInPlace, addAndNorm, embed, siteScale, linearFromDots, linearFromFloat, poolAndClassify, scoreValues, softmaxBitsFromDots, softmaxRows, type Scores,
+  activateInPlace, addAndNorm, addLinearAndNorm, embed, siteScale, linearFromDots, linearFromFloat, poolAndClassify, scoreValues, softmaxBitsFromDots, softmaxRows, type Scores,
 } from './float.ts';
 import { encodeSite, operandCols, operandRows, operandValues, sliceOperand, transposeOperand, type Operand } from './operand.ts';
 import { thresholdFromDots } from './reference/kernels.ts';
@@ -143,6 +143,14 @@ function attentionProbs(S: Scores, T: number, mask: Uint8Array, att: DeployLayer
   return encodeSite(softmaxRows(S, T, mask, base2), T, T, att.probs);
 }
 
+/** h = LN(h + Lin(x)): fused from the dots for one-part linears on integer inputs. */
+function residualLinear(ops: IntegerOps, h: Float32Array, x: Operand, lin: BinaryLinear, ln: DeployLayer['ln1'], ws: Workspace): void {
+  const rows = operandRows(x);
+  if (x.kind !== 'float' && lin.parts.length === 1) {
+    addLinearAndNorm(h, operandDots(ops, x, lin.parts[0].weight), lin.parts[0].scale, x.scale, lin.bias, rows, ln);
+  } else addAndNorm(h, linear(ops, x, lin, ws.y), rows, lin.outFeatures, ln);
+}
+
 /** One encoder layer in place on h (T × H). */
 function encoderLayer(ops: IntegerOps, model: DeployModel, L: DeployLayer, h: Float32Array, mask: Uint8Array, ws: Workspace): void {
   const { hidden: H, heads: A } = model.shape;
@@ -161,10 +169,10 @@ function encoderLayer(ops: IntegerOps, model: DeployModel, L: DeployLayer, h: Fl
     for (let t = 0; t < T; t++) ctx.set(C.subarray(t * d, (t + 1) * d), t * H + a * d);
   }
   const c = encodeSite(ctx, T, H, L.ctxIn);
-  addAndNorm(h, linear(ops, c, L.o, ws.y), T, H, L.ln1);
+  residualLinear(ops, h, c, L.o, L.ln1, ws);
   const f = encodeSite(h, T, H, L.ffnIn);
   const g = linearToSite(ops, f, L.ffn1, L.ffn2In, L.activation); // ReLU, then {0,1} (BiT)
-  addAndNorm(h, linear(ops, g, L.ffn2, ws.y), T, H, L.ln2);
+  residualLinear(ops, h, g, L.ffn2, L.ln2, ws);
 }
 
 /** Logits of one sequence: ids and mask of length T = model.shape.seqLen. */
