@@ -47,7 +47,7 @@ Options:
   --quiet             no progress output
 
 Outputs in DIR: front.json, front.csv (the Pareto front of every design evaluated), evaluations.csv,
-pareto-latency.svg, pareto-energy.svg, genes.json, journal.jsonl, chosen/ (the chosen design's hardware
+pareto-latency.svg, pareto-energy.svg, latency-energy.svg, genes.json, journal.jsonl, chosen/ (the chosen design's hardware
 description and full BAT report). Choice rule: with --budget-ms, the most accurate front design within
 the budget (ties: lower latency, then energy); without, the knee point (docs/dse.md).
 

@@ -39,6 +39,7 @@ ${row('choice rule', ex.rule === 'knee' ? 'knee point of the front (objectives n
 ${row('artefacts', '<a href="explore/front.json">front.json</a> · <a href="explore/front.csv">front.csv</a> · <a href="explore/evaluations.csv">evaluations.csv</a> · <a href="explore/journal.jsonl">journal.jsonl</a> · <a href="explore/chosen/report.html">chosen design report</a> · <a href="explore/chosen/hardware.json">hardware.json</a>')}</table>
 <p><img src="explore/pareto-latency.svg" alt="accuracy vs latency"></p>
 <p><img src="explore/pareto-energy.svg" alt="accuracy vs energy"></p>
+<p><img src="explore/latency-energy.svg" alt="energy vs latency"></p>
 ${c ? '<h3>Chosen design: pipeline timeline</h3><p><img src="explore/chosen/timeline.svg" alt="BAT pipeline timeline of the chosen design"></p>' : ''}
 </body></html>
 `;

@@ -1,6 +1,6 @@
 /**
  * What a search leaves in its folder: the Pareto front (front.json, front.csv), every evaluation
- * (evaluations.csv), the scatter plots (pareto-latency.svg, pareto-energy.svg), and the chosen design's
+ * (evaluations.csv), the scatter plots (pareto-latency.svg, pareto-energy.svg: accuracy against each; latency-energy.svg), and the chosen design's
  * hardware description and full BAT report (chosen/: report.json, report.html, timeline.svg), all written atomically.
  */
 import { join } from 'node:path';
@@ -126,6 +126,10 @@ export function writeExploreOutputs(dir: string, r: ExploreResult, o: OutputOpti
   writeFileAtomic(join(dir, 'pareto-energy.svg'), scatterSvg({
     title: `${o.scope === 'joint' ? 'Joint' : 'Hardware'} exploration: accuracy vs energy`, xLabel: 'energy per inference (mJ, FPGA table)', yLabel: 'validation accuracy (%)',
     points: plotPoints(r.all, front, chosen, acc, (p) => p.metrics.energyMJ),
+  }));
+  writeFileAtomic(join(dir, 'latency-energy.svg'), scatterSvg({
+    title: `${o.scope === 'joint' ? 'Joint' : 'Hardware'} exploration: energy vs latency (front by all three objectives)`, xLabel: 'latency per inference (ms)', yLabel: 'energy per inference (mJ, FPGA table)',
+    points: plotPoints(r.all, front, chosen, (p) => p.metrics.energyMJ, (p) => p.metrics.latencyMs),
   }));
   if (chosen) {
     const c = o.chosenModel(chosen);

@@ -40,11 +40,11 @@ export function logTicks(lo: number, hi: number): number[] {
   return out;
 }
 
-const fmt = (v: number): string => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(0) : String(Number(v.toPrecision(3))));
+const fmt = (v: number): string => (Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(0) : String(Number(v.toPrecision(3))));
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 const STYLE: Record<PlotPoint['kind'], string> = {
-  infeasible: 'fill="#f4c7c3" fill-opacity="0.6"',
+  infeasible: 'fill="#e57373" fill-opacity="0.45"',
   feasible: 'fill="#9e9e9e" fill-opacity="0.6"',
   front: 'fill="#1f5fbf"',
   chosen: 'fill="none" stroke="#d62728" stroke-width="2.5"',

@@ -93,7 +93,7 @@ test('a journal of another search is refused; bad input is a BitedgeError naming
   const r = await runCli(base);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /designs evaluated/);
-  for (const f of ['front.json', 'front.csv', 'evaluations.csv', 'pareto-latency.svg', 'pareto-energy.svg', 'genes.json', 'chosen/report.html', 'chosen/timeline.svg', 'chosen/hardware.json'])
+  for (const f of ['front.json', 'front.csv', 'evaluations.csv', 'pareto-latency.svg', 'pareto-energy.svg', 'latency-energy.svg', 'genes.json', 'chosen/report.html', 'chosen/timeline.svg', 'chosen/hardware.json'])
     assert.ok(existsSync(join(out, f)), f);
   const rejects = (args: string[], code: string, message: RegExp) =>
     assert.rejects(exploreCommand.run(args), (e: unknown) => e instanceof BitedgeError && e.code === code && message.test(e.message));
