@@ -4,7 +4,7 @@
 // Reference twin: src/runtime/reference/kernels.ts `bitsGemmRef`.
 import { SINK_BITS, xorPopTiles } from './core';
 
-/** x: M rows of {0,1} bits, w: N rows of sign bits, `pw[n]` = popcount(w row n) (i32); out: i32 M×N. */
-export function bitsGemm(x: usize, w: usize, pw: usize, out: usize, M: i32, N: i32, words: i32): void {
-  xorPopTiles(SINK_BITS, x, w, M, N, words, 0, out, pw, 0);
+/** x: M rows of {0,1} bits, w: N rows of sign bits (K bits in `words` u32), `pw[n]` = popcount(w row n); out: i32 M×N. */
+export function bitsGemm(x: usize, w: usize, pw: usize, out: usize, M: i32, N: i32, words: i32, K: i32): void {
+  xorPopTiles(SINK_BITS, x, w, M, N, words, K, out, pw, 0);
 }

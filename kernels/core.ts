@@ -50,7 +50,7 @@ export const SINK_PLANE_ACC: i32 = 3; // out[m,n] += weight·(pw[n] − c)
   sink: i32, a: usize, w: usize, M: i32, N: i32, words: i32, K: i32, out: usize, pw: usize, weight: i32,
 ): void {
   const stride = <usize>words << 2;
-  const q = words >> 1; // u64 per row
+  const q = (K + 63) >> 6; // u64 per row holding bits (the rest of the row is zero padding)
   for (let m = 0; m < M; m += 4) {
     const a0 = a + <usize>m * stride;
     const a1 = m + 1 < M ? a0 + stride : a0;

@@ -49,7 +49,7 @@ const DOTS = memory.data(4 * BLOCK * 4, 64);
   bits01: bool, a: usize, w: usize, pw: usize, theta: usize, sense: usize, outBits: usize, M: i32, N: i32, words: i32, K: i32, outWords: i32,
 ): void {
   const stride = <usize>words << 2;
-  const q = words >> 1;
+  const q = (K + 63) >> 6; // u64 per row holding bits (the rest is zero padding)
   for (let m = 0; m < M; m += 4) {
     const a0 = a + <usize>m * stride;
     const a1 = m + 1 < M ? a0 + stride : a0;
@@ -115,13 +115,13 @@ export function xnorThreshold(
   }
 }
 
-/** {0,1} input (dot = pw[n] − popcount(x XOR w)); otherwise as `xnorThreshold`. */
+/** {0,1} input (dot = pw[n] − popcount(x XOR w)), K bits per row; otherwise as `xnorThreshold`. */
 export function bitsThreshold(
-  x: usize, w: usize, pw: usize, theta: usize, sense: usize, outBits: usize, M: i32, N: i32, words: i32, outWords: i32,
+  x: usize, w: usize, pw: usize, theta: usize, sense: usize, outBits: usize, M: i32, N: i32, words: i32, K: i32, outWords: i32,
 ): void {
   memory.fill(outBits, 0, (<usize>M * outWords) << 2);
   if (words <= SHORT) {
-    shortRows(true, x, w, pw, theta, sense, outBits, M, N, words, 0, outWords);
+    shortRows(true, x, w, pw, theta, sense, outBits, M, N, words, K, outWords);
     return;
   }
   const stride = <usize>words << 2;
@@ -129,7 +129,7 @@ export function bitsThreshold(
     const rows = min(4, M - m);
     for (let n0 = 0; n0 < N; n0 += BLOCK) {
       const n = min(BLOCK, N - n0);
-      xorPopTiles(SINK_BITS, x + <usize>m * stride, w + <usize>n0 * stride, rows, n, words, 0, DOTS, pw + (<usize>n0 << 2), 0);
+      xorPopTiles(SINK_BITS, x + <usize>m * stride, w + <usize>n0 * stride, rows, n, words, K, DOTS, pw + (<usize>n0 << 2), 0);
       pack(rows, n0, n, m, theta, sense, outBits, outWords);
     }
   }

@@ -14,10 +14,10 @@ export interface KernelExports {
   heapBase(): number;
   xnorGemm(a: number, w: number, out: number, M: number, N: number, words: number, K: number): void;
   rowPopcounts(a: number, rows: number, words: number, out: number): void;
-  bitsGemm(x: number, w: number, pw: number, out: number, M: number, N: number, words: number): void;
-  bitSerialGemm(planes: number, w: number, pw: number, out: number, M: number, N: number, words: number, bits: number, signed: number): void;
+  bitsGemm(x: number, w: number, pw: number, out: number, M: number, N: number, words: number, K: number): void;
+  bitSerialGemm(planes: number, w: number, pw: number, out: number, M: number, N: number, words: number, K: number, bits: number, signed: number): void;
   xnorThreshold(a: number, w: number, theta: number, sense: number, out: number, M: number, N: number, words: number, K: number, outWords: number): void;
-  bitsThreshold(x: number, w: number, pw: number, theta: number, sense: number, out: number, M: number, N: number, words: number, outWords: number): void;
+  bitsThreshold(x: number, w: number, pw: number, theta: number, sense: number, out: number, M: number, N: number, words: number, K: number, outWords: number): void;
 }
 
 const ALIGN = 64;
@@ -150,7 +150,7 @@ export class WasmOps implements IntegerOps {
   }
 
   bitsGemm(x: PackedBits, w: PackedBits): Int32Array {
-    return this.dots(x, w, (px, pw, out) => this.k.bitsGemm(px, pw.ptr, pw.pw, out, x.rows, w.rows, x.wordsPerRow));
+    return this.dots(x, w, (px, pw, out) => this.k.bitsGemm(px, pw.ptr, pw.pw, out, x.rows, w.rows, x.wordsPerRow, x.cols));
   }
 
   bitSerialGemm(planes: PackedBits[], signed: boolean, w: PackedBits): Int32Array {
@@ -162,7 +162,7 @@ export class WasmOps implements IntegerOps {
     planes.forEach((p, b) => stacked.set(p.data, b * x.data.length));
     const px = this.put(stacked, false);
     const out = this.heap.scratch(4 * x.rows * w.rows);
-    this.k.bitSerialGemm(px, pw.ptr, pw.pw, out, x.rows, w.rows, x.wordsPerRow, planes.length, signed ? 1 : 0);
+    this.k.bitSerialGemm(px, pw.ptr, pw.pw, out, x.rows, w.rows, x.wordsPerRow, x.cols, planes.length, signed ? 1 : 0);
     return this.result(out, x.rows * w.rows);
   }
 
@@ -175,7 +175,7 @@ export class WasmOps implements IntegerOps {
     const outWords = wordsPerRowFor(w.rows);
     const out = this.heap.scratch(4 * a.rows * outWords);
     if (input === 'signs') this.k.xnorThreshold(pa, pw.ptr, th.theta, th.sense, out, a.rows, w.rows, a.wordsPerRow, a.cols, outWords);
-    else this.k.bitsThreshold(pa, pw.ptr, pw.pw, th.theta, th.sense, out, a.rows, w.rows, a.wordsPerRow, outWords);
+    else this.k.bitsThreshold(pa, pw.ptr, pw.pw, th.theta, th.sense, out, a.rows, w.rows, a.wordsPerRow, a.cols, outWords);
     return { rows: a.rows, cols: w.rows, wordsPerRow: outWords, data: this.heap.u32(out, a.rows * outWords).slice() };
   }
 }
