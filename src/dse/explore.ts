@@ -19,7 +19,7 @@ import type { Workload } from '../bat/workload.ts';
 import { nsga2Batch, type Evaluated } from './nsga2.ts';
 import { decodeHardware, decodeModel, modelConfig, spaceGenes, workloadOfConfig, type ModelChoice, type Scope, type Space } from './space.ts';
 import { objectiveVector, violation, type AccuracyMetrics, type Constraints, type DesignMetrics, type HardwareMetrics } from './objectives.ts';
-import { canonicalJson, dataIdentity, modelKey, type TrainedModel } from './trainer.ts';
+import { cachedModel, canonicalJson, dataIdentity, modelKey, type TrainedModel } from './trainer.ts';
 import { openJournal, type JournalRecord } from './journal.ts';
 import { WorkerPool } from './pool.ts';
 
@@ -69,7 +69,7 @@ export interface ExploreStats {
   /** Evaluations computed by this run / taken from the journal of an earlier run. */
   evaluated: number;
   reused: number;
-  /** Trainings run by this run / found in the journal or the cache. */
+  /** Trainings run by this run / models taken from the journal or the cache folder. */
   trained: number;
   reusedModels: number;
   seconds: number;
@@ -129,7 +129,13 @@ export async function explore(o: ExploreOptions): Promise<ExploreResult> {
     const want = new Map<string, BmtConfig>();
     for (const x of xs) {
       const c = configOf(x), k = modelKey(c, o.joint!.data);
-      if (!models.has(k)) want.set(k, c);
+      if (models.has(k) || want.has(k)) continue;
+      const hit = cachedModel(o.joint!.cacheDir, k);
+      if (hit) {
+        models.set(k, hit);
+        stats.reusedModels++;
+        journal.append([{ type: 'model', key: k, model: hit }]);
+      } else want.set(k, c);
     }
     await Promise.all([...want].map(async ([k, config]) => {
       const m = await pool.run({ kind: 'train', job: { config, data: o.joint!.data, cacheDir: o.joint!.cacheDir, quiet: true } });

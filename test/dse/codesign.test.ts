@@ -44,6 +44,8 @@ test('codesign --quick: the whole flow on SpamAssassin into a report folder; --r
   const models = journal.split('\n').filter((l) => l.includes('"type":"model"')).map((l) => JSON.parse(l).key as string);
   assert.ok(models.includes(s.train!.key));
   assert.equal(new Set(models).size, models.length);
+  const front = JSON.parse(readFileSync(join(out, 'explore/front.json'), 'utf8'));
+  assert.deepEqual([front.stats.trained, front.stats.reusedModels], [1, 1], 'space small has 2 model configs: one trained by the search, one from step 1');
 
   await assert.rejects(codesignCommand.run(['--quick', '--out', out, '--quiet']), (e: unknown) => e instanceof BitedgeError && e.code === 'codesign_out_exists');
   const t0 = Date.now();
