@@ -1,9 +1,14 @@
 // Kernel benchmark: the wasm kernels on M = N = 512, K = 4096 bits, one thread, G binary-ops/s
 // (2·M·N·K per second, SYSTEM.md's op-counting convention), against the wasm scalar-popcount ceiling.
 // Run: node --import tsx bench/kernels.ts   (prints a markdown table; medians of repeated runs)
+import { setFlagsFromString } from 'node:v8';
 import asc from 'assemblyscript/asc';
 import { createRng } from '../src/common/rng.ts';
 import { loadKernels } from '../src/runtime/kernels-node.ts';
+
+// Optimised (TurboFan) wasm code from the first call: V8 otherwise starts in its baseline compiler (Liftoff)
+// and tiers up in the background, which on a loaded machine lands in the middle of the measurements.
+setFlagsFromString('--no-liftoff');
 
 const M = 512, N = 512, K = 4096, WORDS = K / 32;
 const RUNS = Number(process.env.RUNS ?? 9);

@@ -3,6 +3,7 @@
 // (median, p95) and batch-32 throughput on 1 and 2 threads; file sizes; peak RSS of `bitedge run`.
 // Random weights (speed does not depend on them). Run: node --import tsx bench/runtime.ts
 import { spawnSync } from 'node:child_process';
+import { setFlagsFromString } from 'node:v8';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,10 @@ import { quantizeStorage } from '../src/format/quantize.ts';
 import { randomDeployModel, randomFloatModel } from '../src/format/random.ts';
 import { foldThresholds } from '../src/runtime/fold.ts';
 import { createRuntime, type SequenceInput } from '../src/runtime/runtime.ts';
+
+// Optimised wasm code from the first call (V8 otherwise starts wasm in its baseline compiler and tiers up in
+// the background, which under load lands inside the measurements); process-wide, so the workers too.
+setFlagsFromString('--no-liftoff');
 
 const RUNS = Number(process.env.RUNS ?? 25), BATCH = 32, LAYERS = Number(process.env.LAYERS ?? 4);
 const rng = createRng('bench-runtime');

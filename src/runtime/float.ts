@@ -14,6 +14,24 @@ export function betaAt(beta: Float32Array, c: number): number {
 }
 
 /**
+ * One row of LayerNorm in place, x[o … o + n): mean and variance from Σx and Σx² in double, summed in four
+ * interleaved partial sums (independent add chains; a fixed order, so every caller gets the same bits).
+ */
+function normalizeRow(x: Float32Array, o: number, n: number, gamma: Float32Array, beta: Float32Array, eps: number): void {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+  let c = 0;
+  for (; c + 3 < n; c += 4) {
+    const a = x[o + c], b = x[o + c + 1], d = x[o + c + 2], e = x[o + c + 3];
+    s0 += a; s1 += b; s2 += d; s3 += e;
+    q0 += a * a; q1 += b * b; q2 += d * d; q3 += e * e;
+  }
+  for (; c < n; c++) { const a = x[o + c]; s0 += a; q0 += a * a; }
+  const mean = (s0 + s1 + (s2 + s3)) / n;
+  const inv = 1 / Math.sqrt(Math.max(0, (q0 + q1 + (q2 + q3)) / n - mean * mean) + eps);
+  for (let k = 0; k < n; k++) x[o + k] = gamma[k] * ((x[o + k] - mean) * inv) + beta[k];
+}
+
+/**
  * LayerNorm over each row in place: y = γ ⊙ (x − mean) / √(var + eps) + β (Ba et al. 2016; biased var),
  * mean and var from Σx and Σx² in double (one pass; double keeps E[x²] − mean² accurate at these scales).
  * With `residual`, x = fround(h + residual) first (the residual add of the encoder), in the same pass.
@@ -22,15 +40,8 @@ export function layerNormRows(x: Float32Array, rows: number, cols: number, ln: L
   const { gamma, beta, eps } = ln;
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
-    let sum = 0, sq = 0;
-    if (residual) {
-      for (let c = 0; c < cols; c++) { const v = f(x[o + c] + residual[o + c]); x[o + c] = v; sum += v; sq += v * v; }
-    } else {
-      for (let c = 0; c < cols; c++) { const v = x[o + c]; sum += v; sq += v * v; }
-    }
-    const mean = sum / cols;
-    const inv = 1 / Math.sqrt(Math.max(0, sq / cols - mean * mean) + eps);
-    for (let c = 0; c < cols; c++) x[o + c] = gamma[c] * ((x[o + c] - mean) * inv) + beta[c];
+    if (residual) for (let c = 0; c < cols; c++) x[o + c] = f(x[o + c] + residual[o + c]);
+    normalizeRow(x, o, cols, gamma, beta, eps);
   }
 }
 
@@ -158,14 +169,8 @@ export function addLinearAndNorm(h: Float32Array, dots: Int32Array, scale: Float
   const { gamma, beta, eps } = ln;
   for (let r = 0; r < rows; r++) {
     const o = r * N;
-    let sum = 0, sq = 0;
-    for (let n = 0; n < N; n++) {
-      const v = f(h[o + n] + f(f(coef[n] * dots[o + n]) + bias[n]));
-      h[o + n] = v; sum += v; sq += v * v;
-    }
-    const mean = sum / N;
-    const inv = 1 / Math.sqrt(Math.max(0, sq / N - mean * mean) + eps);
-    for (let n = 0; n < N; n++) h[o + n] = gamma[n] * ((h[o + n] - mean) * inv) + beta[n];
+    for (let n = 0; n < N; n++) h[o + n] = f(h[o + n] + f(f(coef[n] * dots[o + n]) + bias[n]));
+    normalizeRow(h, o, N, gamma, beta, eps);
   }
 }
 
