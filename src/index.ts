@@ -6,3 +6,4 @@ export * from './runtime/index.ts';
 export * from './dse/index.ts';
 export * from './bat/index.ts';
 export * from './report/index.ts';
+export * from './bmt/index.ts';
