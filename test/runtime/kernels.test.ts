@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { createRng, type Rng } from '../../src/common/rng.ts';
 import type { FoldedThreshold, PackedBits } from '../../src/format/model.ts';
+import { randomDeployModel, TINY_SHAPE } from '../../src/format/random.ts';
 import { emptyBits, setBit } from '../../src/runtime/bits.ts';
 import type { WasmOps } from '../../src/runtime/kernels.ts';
 import { loadKernels } from '../../src/runtime/kernels-node.ts';
@@ -80,12 +81,14 @@ test('fused threshold kernels equal the reference (±1 and {0,1} inputs, output 
   }
 });
 
-test('preloaded weights give the same products as weights copied per call', () => {
+test('preloaded model weights give the same products as weights copied per call', () => {
   const rng = createRng('preload');
-  const a = randomBits(rng, 9, 300), w = randomBits(rng, 11, 300);
-  const before = ops.xnorGemm(a, w);
-  const model = { layers: [{ q: { parts: [{ weight: w }] }, k: { parts: [] }, v: { parts: [] }, o: { parts: [] }, ffn1: { parts: [] }, ffn2: { parts: [] } }] };
-  ops.preload(model as never);
-  assert.deepEqual(ops.xnorGemm(a, w), before);
-  assert.deepEqual(ops.bitsGemm(a, w), bitsGemmRef(a, w));
+  const model = randomDeployModel(TINY_SHAPE, 'preload', { sites: 'binary', parts: 1 });
+  const w = model.layers[1].ffn2.parts[0].weight; // K = 40: one short row
+  const a = randomBits(rng, 9, w.cols);
+  const t = randomThreshold(rng, w.rows, w.cols);
+  const before = [ops.xnorGemm(a, w).slice(), ops.bitsGemm(a, w).slice(), ops.thresholdGemm('bits', a, w, t)];
+  ops.preload(model);
+  assert.deepEqual([ops.xnorGemm(a, w).slice(), ops.bitsGemm(a, w).slice(), ops.thresholdGemm('bits', a, w, t)], before);
+  assert.deepEqual(before[1], bitsGemmRef(a, w));
 });
