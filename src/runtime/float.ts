@@ -4,7 +4,7 @@
  * `referenceForward` call these SAME functions, so the two differ only in how integer products are done.
  * Values are computed in double and rounded to float32 where they are stored (Math.fround).
  */
-import type { ActSite, DenseParams, DeployModel, LayerNormParams } from '../format/model.ts';
+import type { ActSite, DenseParams, DeployModel, LayerNormParams, PackedBits } from '../format/model.ts';
 
 const f = Math.fround;
 
@@ -14,10 +14,17 @@ export function betaAt(beta: Float32Array, c: number): number {
 }
 
 /**
+ * Where a LayerNorm's output is binarized right away by a signed site (Q/K/V input, FFN input): the bits
+ * `x ≥ β[c]` of the stored float32 outputs, written in the same pass (what `encodeSite` would compute).
+ */
+export interface SignTarget { bits: PackedBits; beta: Float32Array }
+
+/**
  * One row of LayerNorm in place, x[o … o + n): mean and variance from Σx and Σx² in double, summed in four
  * interleaved partial sums (independent add chains; a fixed order, so every caller gets the same bits).
+ * With `signs`, row `r` of its bits is filled from the stored outputs.
  */
-function normalizeRow(x: Float32Array, o: number, n: number, gamma: Float32Array, beta: Float32Array, eps: number): void {
+function normalizeRow(x: Float32Array, o: number, n: number, gamma: Float32Array, beta: Float32Array, eps: number, signs?: SignTarget, r = 0): void {
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
   let c = 0;
   for (; c + 3 < n; c += 4) {
@@ -28,7 +35,22 @@ function normalizeRow(x: Float32Array, o: number, n: number, gamma: Float32Array
   for (; c < n; c++) { const a = x[o + c]; s0 += a; q0 += a * a; }
   const mean = (s0 + s1 + (s2 + s3)) / n;
   const inv = 1 / Math.sqrt(Math.max(0, (q0 + q1 + (q2 + q3)) / n - mean * mean) + eps);
-  for (let k = 0; k < n; k++) x[o + k] = gamma[k] * ((x[o + k] - mean) * inv) + beta[k];
+  if (!signs) {
+    for (let k = 0; k < n; k++) x[o + k] = gamma[k] * ((x[o + k] - mean) * inv) + beta[k];
+    return;
+  }
+  const { data, wordsPerRow } = signs.bits, sb = signs.beta;
+  for (let k0 = 0; k0 < n; k0 += 32) {
+    let word = 0;
+    const end = Math.min(32, n - k0);
+    for (let b = 0; b < end; b++) {
+      const k = k0 + b;
+      const v = f(gamma[k] * ((x[o + k] - mean) * inv) + beta[k]);
+      x[o + k] = v;
+      word |= (signBit(v, sb[k]) ? 1 : 0) << b;
+    }
+    data[r * wordsPerRow + (k0 >>> 5)] = word;
+  }
 }
 
 /**
@@ -36,24 +58,24 @@ function normalizeRow(x: Float32Array, o: number, n: number, gamma: Float32Array
  * mean and var from Σx and Σx² in double (one pass; double keeps E[x²] − mean² accurate at these scales).
  * With `residual`, x = fround(h + residual) first (the residual add of the encoder), in the same pass.
  */
-export function layerNormRows(x: Float32Array, rows: number, cols: number, ln: LayerNormParams, residual?: Float32Array): void {
+export function layerNormRows(x: Float32Array, rows: number, cols: number, ln: LayerNormParams, residual?: Float32Array, signs?: SignTarget): void {
   const { gamma, beta, eps } = ln;
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
     if (residual) for (let c = 0; c < cols; c++) x[o + c] = f(x[o + c] + residual[o + c]);
-    normalizeRow(x, o, cols, gamma, beta, eps);
+    normalizeRow(x, o, cols, gamma, beta, eps, signs, r);
   }
 }
 
 /** h = LN_emb(tok[ids] + pos[0..T)), (T, H). */
-export function embed(model: DeployModel, ids: Int32Array, h: Float32Array = new Float32Array(ids.length * model.shape.hidden)): Float32Array {
+export function embed(model: DeployModel, ids: Int32Array, h: Float32Array = new Float32Array(ids.length * model.shape.hidden), signs?: SignTarget): Float32Array {
   const { hidden: H } = model.shape;
   const T = ids.length;
   for (let t = 0; t < T; t++) {
     const tok = ids[t] * H, pos = t * H, o = t * H;
     for (let c = 0; c < H; c++) h[o + c] = model.tokenEmbedding[tok + c] + model.positionEmbedding[pos + c];
   }
-  layerNormRows(h, T, H, model.lnEmb);
+  layerNormRows(h, T, H, model.lnEmb, undefined, signs);
   return h;
 }
 
@@ -163,20 +185,20 @@ export function activateInPlace(y: Float32Array, activation: 'relu' | 'gelu'): v
  * h = LN(h + Lin(x)) for a one-part linear given by its dots, without materialising Lin(x): the residual pass
  * adds fround(fround(c[n]·dot) + b[n]) (the same value `linearFromDots` stores), c = fround(scale·q_in).
  */
-export function addLinearAndNorm(h: Float32Array, dots: Int32Array, scale: Float32Array, qIn: number, bias: Float32Array, rows: number, ln: LayerNormParams): void {
+export function addLinearAndNorm(h: Float32Array, dots: Int32Array, scale: Float32Array, qIn: number, bias: Float32Array, rows: number, ln: LayerNormParams, signs?: SignTarget): void {
   const N = bias.length;
   const coef = scale.map((v) => v * qIn);
   const { gamma, beta, eps } = ln;
   for (let r = 0; r < rows; r++) {
     const o = r * N;
     for (let n = 0; n < N; n++) h[o + n] = f(h[o + n] + f(f(coef[n] * dots[o + n]) + bias[n]));
-    normalizeRow(h, o, N, gamma, beta, eps);
+    normalizeRow(h, o, N, gamma, beta, eps, signs, r);
   }
 }
 
 /** Residual add then LayerNorm in place on h: h = LN(h + y). */
-export function addAndNorm(h: Float32Array, y: Float32Array, rows: number, cols: number, ln: LayerNormParams): void {
-  layerNormRows(h, rows, cols, ln, y);
+export function addAndNorm(h: Float32Array, y: Float32Array, rows: number, cols: number, ln: LayerNormParams, signs?: SignTarget): void {
+  layerNormRows(h, rows, cols, ln, y, signs);
 }
 
 /**

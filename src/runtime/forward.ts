@@ -8,7 +8,7 @@ import { fail } from '../common/errors.ts';
 import type { ActSite, BinaryLinear, DeployLayer, DeployModel, FoldedThreshold, PackedBits } from '../format/model.ts';
 import { emptyBits, getBit, setBit } from './bits.ts';
 import {
-  activateInPlace, addAndNorm, addLinearAndNorm, embed, siteScale, linearFromDots, linearFromFloat, poolAndClassify, scoreValues, softmaxBitsFromDots, softmaxRows, type Scores,
+  activateInPlace, addAndNorm, addLinearAndNorm, embed, type SignTarget, siteScale, linearFromDots, linearFromFloat, poolAndClassify, scoreValues, softmaxBitsFromDots, softmaxRows, type Scores,
 } from './float.ts';
 import { encodeSite, operandCols, operandRows, operandValues, sliceOperand, transposeOperand, type Operand } from './operand.ts';
 import { thresholdFromDots } from './reference/kernels.ts';
@@ -144,19 +144,37 @@ function attentionProbs(S: Scores, T: number, mask: Uint8Array, att: DeployLayer
 }
 
 /** h = LN(h + Lin(x)): fused from the dots for one-part linears on integer inputs. */
-function residualLinear(ops: IntegerOps, h: Float32Array, x: Operand, lin: BinaryLinear, ln: DeployLayer['ln1'], ws: Workspace): void {
+function residualLinear(ops: IntegerOps, h: Float32Array, x: Operand, lin: BinaryLinear, ln: DeployLayer['ln1'], ws: Workspace, next?: ActSite): Operand | undefined {
   const rows = operandRows(x);
+  const signs = signTarget(next, rows, lin.outFeatures);
   if (x.kind !== 'float' && lin.parts.length === 1) {
-    addLinearAndNorm(h, operandDots(ops, x, lin.parts[0].weight), lin.parts[0].scale, x.scale, lin.bias, rows, ln);
-  } else addAndNorm(h, linear(ops, x, lin, ws.y), rows, lin.outFeatures, ln);
+    addLinearAndNorm(h, operandDots(ops, x, lin.parts[0].weight), lin.parts[0].scale, x.scale, lin.bias, rows, ln, signs);
+  } else addAndNorm(h, linear(ops, x, lin, ws.y), rows, lin.outFeatures, ln, signs);
+  return encodedAfterNorm(h, rows, lin.outFeatures, next, signs);
 }
 
-/** One encoder layer in place on h (T × H). */
-function encoderLayer(ops: IntegerOps, model: DeployModel, L: DeployLayer, h: Float32Array, mask: Uint8Array, ws: Workspace): void {
+/** A signed site's bits are written by the LayerNorm pass itself; other sites are quantized afterwards. */
+function signTarget(site: ActSite | undefined, rows: number, cols: number): SignTarget | undefined {
+  if (site?.kind !== 'binary-signed') return undefined;
+  return { bits: emptyBits(rows, cols), beta: site.beta.length === 1 ? new Float32Array(cols).fill(site.beta[0]) : site.beta };
+}
+
+/** The quantized LayerNorm output at `site` (undefined when nothing consumes it). */
+function encodedAfterNorm(h: Float32Array, rows: number, cols: number, site: ActSite | undefined, signs: SignTarget | undefined): Operand | undefined {
+  if (!site) return undefined;
+  if (signs && site.kind === 'binary-signed') return { kind: 'signs', bits: signs.bits, scale: site.alpha };
+  return encodeSite(h, rows, cols, site);
+}
+
+/**
+ * One encoder layer in place on h (T × H). `u` is h at the layer's Q/K/V input site; returns h at `next`
+ * (the next layer's input site), quantized by the last LayerNorm pass.
+ */
+function encoderLayer(ops: IntegerOps, model: DeployModel, L: DeployLayer, h: Float32Array, mask: Uint8Array, ws: Workspace, u: Operand, next?: ActSite): Operand | undefined {
   const { hidden: H, heads: A } = model.shape;
   const T = mask.length;
   const d = H / A;
-  const u = encodeSite(h, T, H, L.qkvIn); // one quantizer shared by Q, K, V
+  // u: one quantizer shared by Q, K, V
   const q = linearToSite(ops, u, L.q, L.qOut);
   const k = linearToSite(ops, u, L.k, L.kOut);
   const v = linearToSite(ops, u, L.v, L.vOut);
@@ -169,17 +187,20 @@ function encoderLayer(ops: IntegerOps, model: DeployModel, L: DeployLayer, h: Fl
     for (let t = 0; t < T; t++) ctx.set(C.subarray(t * d, (t + 1) * d), t * H + a * d);
   }
   const c = encodeSite(ctx, T, H, L.ctxIn);
-  residualLinear(ops, h, c, L.o, L.ln1, ws);
-  const f = encodeSite(h, T, H, L.ffnIn);
+  const f = residualLinear(ops, h, c, L.o, L.ln1, ws, L.ffnIn)!;
   const g = linearToSite(ops, f, L.ffn1, L.ffn2In, L.activation); // ReLU, then {0,1} (BiT)
-  residualLinear(ops, h, g, L.ffn2, L.ln2, ws);
+  return residualLinear(ops, h, g, L.ffn2, L.ln2, ws, next);
 }
 
 /** Logits of one sequence: ids and mask of length T = model.shape.seqLen. */
 export function forwardSequence(ops: IntegerOps, model: DeployModel, ids: Int32Array, mask: Uint8Array): Float32Array {
   const ws = workspaceFor(model);
-  const h = embed(model, ids, ws.h);
-  for (const L of model.layers) encoderLayer(ops, model, L, h, mask, ws);
+  const { seqLen: T, hidden: H } = model.shape;
+  const first = model.layers[0]?.qkvIn;
+  const signs = signTarget(first, T, H);
+  const h = embed(model, ids, ws.h, signs);
+  let u = encodedAfterNorm(h, T, H, first, signs);
+  model.layers.forEach((L, l) => { u = encoderLayer(ops, model, L, h, mask, ws, u!, model.layers[l + 1]?.qkvIn); });
   return poolAndClassify(model, h);
 }
 
