@@ -24,7 +24,7 @@ training or search where it stopped).
 Options:
   --out DIR          report folder (default codesign-out)
   --resume           continue a run in DIR
-  --quick            a tiny configuration for tests (bmt 'tiny' preset on 300 examples, space '${Q.space}',
+  --quick            a tiny configuration for tests (bmt 'tiny' preset on 600 examples, space '${Q.space}',
                      ${Q.population} × ${Q.generations} generations): about a minute
   --budget-ms MS     latency budget per inference for the exploration (picks the most accurate design within it)
   --generations N    exploration generations (default ${F.generations}; quick ${Q.generations})

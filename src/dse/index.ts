@@ -12,8 +12,7 @@ export {
   OBJECTIVES, UNRUNNABLE_VIOLATION, hardwareMetrics, violation, objectiveVector,
   type HardwareMetrics, type AccuracyMetrics, type DesignMetrics, type Constraints,
 } from './objectives.ts';
-export { flipBits, withFlippedWeights, deployedAccuracy, bitflipAccuracy } from './robustness.ts';
-export { trainedModel, cachedModel, modelKey, dataIdentity, BITFLIP_RATE, BITFLIP_TRIALS, type TrainJob, type TrainedModel } from './trainer.ts';
+export { trainedModel, cachedModel, modelKey, dataIdentity, BITFLIP_RATE, BITFLIP_TRIALS, CACHE_VERSION, type TrainJob, type TrainedModel } from './trainer.ts';
 export { explore, genomeKey, JOURNAL_FILE, type ExploreOptions, type ExploreResult, type EvaluatedPoint, type FixedModel, type JointTraining, type ExploreStats } from './explore.ts';
 export { openJournal, readJournal, JOURNAL_VERSION, type Journal, type JournalRecord } from './journal.ts';
 export { paretoOf, chooseDesign, type ChoiceRule } from './front.ts';

@@ -46,7 +46,7 @@ export interface AccuracyMetrics {
   /** Validation accuracy: the objective (the test split is kept for reporting); null when unknown (a hardware-only search of a model without recorded accuracy). */
   accuracy: number | null;
   testAccuracy: number | null;
-  /** Validation accuracy with the deployed weight bits flipped at rate 1e-3 (mean over trials). */
+  /** Validation accuracy with binary weights and activations flipped at rate 1e-3 (mean over noise seeds). */
   bitflipAccuracy: number | null;
   /** The trained model's cache key (joint scope) or file (hardware scope). */
   model: string;

@@ -34,6 +34,8 @@ test('codesign --quick: the whole flow on SpamAssassin into a report folder; --r
   ]) assert.ok(existsSync(join(out, f)), `missing ${f}`);
   const s = state.steps;
   assert.ok(s.train!.test.n > 500, 'the test split is the whole SpamAssassin test split');
+  assert.ok(s.train!.test.accuracy > 0.8, `the quick model learned (test accuracy ${s.train!.test.accuracy}), so runtime = training is not a majority-class tie`);
+  assert.ok(s.train!.bitflip.accuracy > 0.5 && s.train!.bitflip.accuracy <= 1);
   assert.equal(s.runtime!.equal, true, `runtime ${s.runtime!.runtimeAccuracy} vs training ${s.runtime!.trainingAccuracy}`);
   assert.equal(s.sim!.functionalEqual, true, 'BAT functional simulation bit-identical to the runtime reference');
   assert.ok(s.explore!.evaluated > 0 && s.explore!.front > 0 && s.explore!.chosen);

@@ -4,9 +4,7 @@ import { createRng } from '../../src/common/rng.ts';
 import { randomDesignPoint } from '../../src/bat/space.ts';
 import { evaluateDesign } from '../../src/bat/evaluate.ts';
 import { budgetIssues } from '../../src/bat/resources.ts';
-import { randomDeployModel, randomPackedBits, TINY_SHAPE } from '../../src/format/random.ts';
 import { hardwareMetrics, violation, objectiveVector, UNRUNNABLE_VIOLATION } from '../../src/dse/objectives.ts';
-import { flipBits, bitflipAccuracy, deployedAccuracy } from '../../src/dse/robustness.ts';
 import { paretoOf, chooseDesign } from '../../src/dse/front.ts';
 import { linearTicks, logTicks, scatterSvg } from '../../src/dse/plots.ts';
 import { SPACES, decodePoint, modelConfig, spaceGenes, workloadOfConfig } from '../../src/dse/space.ts';
@@ -49,34 +47,6 @@ test('a joint-space point evaluates: objectives [1 − accuracy, latency, energy
   assert.ok(Math.abs(o[0] - 0.1) < 1e-15);
   assert.deepEqual(o.slice(1), [h.latencyMs, h.energyMJ]);
   assert.equal(objectiveVector({ ...h, accuracy: null, testAccuracy: null, bitflipAccuracy: null, model: 'k' })[0], 1);
-});
-
-test('bit flips: rate 0 copies, rate 1 flips every valid bit, padding stays 0; counts at rate 0.05 within 5σ; the model is untouched', () => {
-  const rng = createRng('flips');
-  const w = randomPackedBits(rng, 37, 100);
-  const popcount = (a: Uint32Array) => a.reduce((s, x) => { let c = 0; for (let v = x; v; v &= v - 1) c++; return s + c; }, 0);
-  assert.deepEqual(flipBits(w, 0, rng).data, w.data);
-  const all = flipBits(w, 1, rng);
-  for (let r = 0; r < w.rows; r++)
-    for (let c = 0; c < w.wordsPerRow * 32; c++) {
-      const bit = (d: Uint32Array) => (d[r * w.wordsPerRow + (c >>> 5)] >>> (c & 31)) & 1;
-      assert.equal(bit(all.data), c < w.cols ? 1 - bit(w.data) : 0, `row ${r} col ${c}`);
-    }
-  const n = w.rows * w.cols, p = 0.05;
-  let flips = 0;
-  for (let t = 0; t < 20; t++) {
-    const f = flipBits(w, p, rng);
-    flips += popcount(f.data.map((v, i) => v ^ w.data[i]));
-  }
-  const mean = 20 * n * p, sd = Math.sqrt(20 * n * p * (1 - p));
-  assert.ok(Math.abs(flips - mean) < 5 * sd, `${flips} flips, expected ${mean} ± ${5 * sd}`);
-  const model = randomDeployModel(TINY_SHAPE, 'flip-model', { sites: 'binary', parts: 2, variants: ['softmax-binary'] });
-  const before = Uint32Array.from(model.layers[0].q.parts[0].weight.data);
-  const T = TINY_SHAPE.seqLen, N = 24;
-  const split = { ids: new Int32Array(N * T).map((_, i) => (i % T === 0 ? 1 : 4 + ((i * 7) % 50))), mask: new Uint8Array(N * T).fill(1), labels: new Int32Array(N).map((_, i) => i % 2), n: N, seqLen: T };
-  assert.equal(bitflipAccuracy(model, split, 0, 2, rng), deployedAccuracy(model, split));
-  bitflipAccuracy(model, split, 0.1, 2, rng);
-  assert.deepEqual(model.layers[0].q.parts[0].weight.data, before);
 });
 
 const pt = (key: string, objectives: number[], v = 0): EvaluatedPoint => ({
