@@ -10,7 +10,10 @@ import { randomDeployModel, writeBmtFile } from '../../src/format/index.ts';
 import { explore } from '../../src/dse/explore.ts';
 import { fixedModelFromFile } from '../../src/dse/setup.ts';
 import { paretoOf } from '../../src/dse/front.ts';
-import { SPACES } from '../../src/dse/space.ts';
+import { SPACES, decodePoint, modelConfig, spaceGenes, workloadOfConfig } from '../../src/dse/space.ts';
+import { WorkerPool } from '../../src/dse/pool.ts';
+import { hardwareMetrics } from '../../src/dse/objectives.ts';
+import { resolvePreset } from '../../src/bmt/presets.ts';
 import { readJournal, type JournalRecord } from '../../src/dse/journal.ts';
 import { BitedgeError } from '../../src/common/errors.ts';
 import { exploreCommand } from '../../src/cli/explore.ts';
@@ -107,4 +110,23 @@ test('a journal of another search is refused; bad input is a BitedgeError naming
     explore({ space: SPACES.small, scope: 'hardware', population: 8, generations: 1, seed: 1, constraints: {}, outDir: join(dir, 'x') }),
     (e: unknown) => e instanceof BitedgeError && e.code === 'explore_no_model',
   );
+});
+
+test('worker pool: results in job order per worker, a BitedgeError thrown in a worker arrives as one (code and issues kept)', async () => {
+  const pool = new WorkerPool(2);
+  try {
+    const space = SPACES.small, genes = spaceGenes(space, 'joint');
+    const items = Array.from({ length: 12 }, (_, i) => {
+      const p = decodePoint(space, genes.map((g, j) => (i + j) % (g.kind === 'choice' ? g.choices : 1)));
+      return { workload: workloadOfConfig(modelConfig(resolvePreset('tiny'), p.model), 2), hardware: p.hardware };
+    });
+    const [a, b] = await Promise.all([pool.run({ kind: 'hardware', items: items.slice(0, 6) }), pool.run({ kind: 'hardware', items: items.slice(6) })]);
+    assert.deepEqual([...a, ...b], items.map((it) => hardwareMetrics(it.workload, it.hardware)));
+    await assert.rejects(
+      pool.run({ kind: 'train', job: { config: resolvePreset('tiny'), data: {}, cacheDir: join(dir, 'cache') } }),
+      (e: unknown) => e instanceof BitedgeError && e.code === 'train_no_data',
+    );
+  } finally {
+    await pool.close();
+  }
 });
