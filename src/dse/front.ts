@@ -3,7 +3,8 @@
  *
  * Choice rule [ours; the paper does not say how it picks]: with a latency budget, the most accurate
  * feasible front design (ties: lower latency, then lower energy); without one, the knee point: each
- * objective normalised to [0, 1] over the front, the design nearest (Euclidean) to the ideal corner (0, 0, 0).
+ * objective normalised to [0, 1] over the front, the design nearest (Euclidean) to the ideal corner (0, 0, 0);
+ * ties: the first in front order (lower error, then lower latency).
  */
 import { dominates, type Individual } from './nsga2.ts';
 import type { EvaluatedPoint } from './explore.ts';
