@@ -12,7 +12,7 @@ import { fail } from '../common/errors.ts';
 import { createRng } from '../common/rng.ts';
 import type { BmtConfig } from './config.ts';
 import { readCheckpoint, writeCheckpoint, type StageState } from './checkpoint.ts';
-import { FP32, initParams, type ModelVariant, type Params } from './model.ts';
+import { FP32, initParams, siteBits, type ModelVariant, type Params, type SiteName } from './model.ts';
 import { evaluate, trainStage, type EncodedSplit, type Teacher } from './train.ts';
 import { splitModel } from './tws.ts';
 
@@ -100,10 +100,19 @@ export interface RecipeResult {
 
 const score = (r: { accuracy: number; f1: number; n: number }): SplitScore => ({ accuracy: r.accuracy, f1: r.f1, n: r.n });
 
-/** Copy into `base` every parameter of `from` that the target layout also has (a stage starts from the previous). */
-function carryOver(base: Params, from: Params): Params {
-  for (const k of Object.keys(base)) if (from[k] && from[k].length === base[k].length) base[k] = Float32Array.from(from[k]);
-  return base;
+/**
+ * Copy into `base` every parameter of `from` that the target layout also has (a stage starts from the previous).
+ * Activation-site parameters are carried only when the site keeps its bits (an LSQ step is not an elastic α).
+ * Returns the names carried.
+ */
+function carryOver(base: Params, from: StageState, to: StagePlan): Set<string> {
+  const carried = new Set<string>();
+  for (const k of Object.keys(base)) {
+    const site = /^L\d+\.(\w+)\.(alpha|beta|tau)$/.exec(k)?.[1] as SiteName | undefined;
+    if (site && (!from.variant.acts || siteBits(from.config, site) !== siteBits(to.config, site))) continue;
+    if (from.params[k] && from.params[k].length === base[k].length) { base[k] = Float32Array.from(from.params[k]); carried.add(k); }
+  }
+  return carried;
 }
 
 /** Run a whole recipe; returns its metrics and final state. */
@@ -141,9 +150,10 @@ export function trainRecipe(o: RecipeOptions): RecipeResult {
         params = sp.params;
       } else {
         const init = initParams(plan.config, plan.variant, data.labels.length, createRng(`${c.train.seed}:init:${plan.name}`));
+        const carried = prev ? carryOver(init, prev, plan) : new Set<string>();
         const r = trainStage({
           stage: plan.name, config: plan.config, variant: plan.variant, labels: data.labels,
-          params: prev ? carryOver(init, prev.params) : init,
+          params: init, keepScales: carried,
           train: data.train, epochs: plan.epochs, lr: plan.lr,
           teacher: plan.distill ? teacher : undefined, resume: partial, checkpointPath: path, quiet: o.quiet,
         });

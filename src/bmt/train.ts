@@ -39,6 +39,11 @@ export interface StageOptions {
   epochs: number;
   lr: number;
   teacher?: Teacher;
+  /**
+   * Activation-scale parameters (`….alpha`) that already hold trained values (carried from the previous stage at the
+   * same bits): first-batch initialisation leaves them alone, so e.g. fine-tuning starts from the exact split.
+   */
+  keepScales?: ReadonlySet<string>;
   /** Continue from this unfinished checkpoint of the same stage. */
   resume?: StageState;
   checkpointPath?: string;
@@ -117,12 +122,13 @@ export function trainStage(o: StageOptions): StageResult {
   };
 
   try {
-    // Elastic scales start from the first batch (BiT): 2·mean|x| signed, 4·mean|x| unsigned.
-    if (v.acts && step === 0) {
+    // Fresh elastic scales start from the first batch (BiT): 2·mean|x| signed, 4·mean|x| unsigned.
+    const keep = o.keepScales ?? new Set<string>();
+    if (v.acts && step === 0 && specs.some((sp) => sp.name.endsWith('.alpha') && !keep.has(sp.name))) {
       const first = gatherBatch(train, Array.from({ length: Math.min(B, train.n) }, (_, i) => i), 0, Math.min(B, train.n));
       tf.tidy(() => {
         const p = tensorsOf(c, v, params, numLabels, true);
-        const ctx: ForwardCtx = { config: c, variant: v, p, calibrate: (name, meanAbs, q) => (params[name][0] = q.initScale(meanAbs)) };
+        const ctx: ForwardCtx = { config: c, variant: v, p, calibrate: (name, meanAbs, q) => (keep.has(name) ? params[name][0] : (params[name][0] = q.initScale(meanAbs))) };
         forward(ctx, tf.tensor(embedTokens(params['emb.tok'], H, first.ids), [first.size, Tn, H]), tf.tensor(first.mask, [first.size, Tn], 'float32'));
       });
     }

@@ -8,6 +8,10 @@ import { initParams, FP32 } from '../../src/bmt/model.ts';
 import { createRng } from '../../src/common/rng.ts';
 import { BitedgeError } from '../../src/common/errors.ts';
 import { syntheticDataset } from './synthetic.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readCheckpoint } from '../../src/bmt/checkpoint.ts';
 
 before(async () => { await initEngine('wasm'); });
 
@@ -24,6 +28,18 @@ test('the bmt recipe learns a synthetic task; the split stage equals the ternary
   assert.deepEqual(by.split.test, by.ternary.test);
   assert.equal(final.variant.parts, 2);
   assert.equal(metrics.final.test.accuracy, by.binary.test.accuracy);
+});
+
+test('fine-tuning starts from the exact split: trained activation scales are kept, not re-initialised', () => {
+  const c = resolvePreset('tiny', { train: { epochs: { fp32: 2, ternary: 1, binary: 1 }, lr: { fp32: 3e-3, quant: 1e-9 } } });
+  const dir = mkdtempSync(join(tmpdir(), 'bmt-keep-'));
+  const { metrics } = trainRecipe({ recipe: 'bmt', config: c, data: syntheticDataset(c.seqLen, c.vocabSize, 64), outDir: dir, quiet: true });
+  const ternary = readCheckpoint(join(dir, 'ternary.ckpt')), binary = readCheckpoint(join(dir, 'binary.ckpt'));
+  const alphas = Object.keys(ternary.params).filter((k) => k.endsWith('.alpha'));
+  assert.ok(alphas.length >= 8);
+  for (const k of alphas) assert.ok(Math.abs(binary.params[k][0] - ternary.params[k][0]) < 1e-6, `${k}: ${binary.params[k][0]} vs ${ternary.params[k][0]}`);
+  const by = Object.fromEntries(metrics.stages.map((s) => [s.name, s]));
+  assert.deepEqual(by.binary.test, by.split.test);
 });
 
 test('a non-finite loss stops training with a clear message', () => {
