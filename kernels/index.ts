@@ -8,3 +8,5 @@ export { xnorThreshold, bitsThreshold } from './threshold';
 export function heapBase(): usize {
   return __heap_base;
 }
+export { residualNorm } from './norm';
+export { scoreHistograms, packAtLeast } from './softmax';

@@ -13,6 +13,15 @@ export function betaAt(beta: Float32Array, c: number): number {
   return beta.length === 1 ? beta[0] : beta[c];
 }
 
+/** A site's β as one entry per channel (`cols` of them); a per-tensor β is expanded once and cached. */
+const expandedBeta = new WeakMap<Float32Array, Float32Array>();
+export function channelBeta(beta: Float32Array, cols: number): Float32Array {
+  if (beta.length !== 1) return beta;
+  let b = expandedBeta.get(beta);
+  if (b?.length !== cols) { b = new Float32Array(cols).fill(beta[0]); expandedBeta.set(beta, b); }
+  return b;
+}
+
 /**
  * Where a LayerNorm's output is binarized right away by a signed site (Q/K/V input, FFN input): the bits
  * `x ≥ β[c]` of the stored float32 outputs, written in the same pass (what `encodeSite` would compute).
@@ -252,7 +261,7 @@ export function softmaxRows(S: Scores, T: number, mask: Uint8Array, base2: boole
 }
 
 /** Below every dot (a small integer, so row maxima stay on V8's integer paths). */
-const NO_KEY = -(2 ** 30);
+export const NO_KEY = -(2 ** 30);
 
 /** e = fround(exp(fround(fround(k·dot) − max))) (or 2^…) for dot = maxDot − key: softmaxRows's numerator. */
 function expOfKey(key: number, maxDot: number, k: number, max: number, base2: boolean): number {
@@ -261,23 +270,81 @@ function expOfKey(key: number, maxDot: number, k: number, max: number, base2: bo
 }
 
 /**
+ * The per-row part of `softmaxBitsFromDots` shared with the wasm engine (which builds the histograms and
+ * packs the bits in kernels/softmax.ts): for one head, e = fround(exp(fround(S) − max)) by key
+ * = maxDot − dot from a table per distinct row maximum, z = fround(Σ_dot count(dot)·e(dot)) in double from the
+ * largest dot down (as softmaxRows), and for a per-tensor β the smallest dot whose bit is 1.
+ */
+export class SoftmaxBitRows {
+  private readonly tables = new Map<number, Float64Array>(); // per row maximum: e by key, −1 = not computed yet
+  private readonly span: number;
+  /** Scores S = fround(k·dot), k > 0, |dot| ≤ bound; the probs site's α and β. */
+  constructor(private readonly k: number, private readonly base2: boolean, private readonly alpha: number, private readonly beta: Float32Array, private readonly bound: number) {
+    this.span = 2 * bound + 1; // dots lie in [−bound, bound]; keys maxDot − dot in [0, span)
+  }
+
+  /** The e table of rows whose maximum is `maxDot`. */
+  table(maxDot: number): Float64Array {
+    let table = this.tables.get(maxDot);
+    if (!table) { table = new Float64Array(this.span).fill(-1); this.tables.set(maxDot, table); }
+    return table;
+  }
+
+  /**
+   * z of a row from its histogram (`count[o + dot + bound]` keys with that dot) and maximum; also the row's
+   * smallest dot with keys, in `minDot`.
+   */
+  z(count: Int32Array, o: number, maxDot: number, table: Float64Array): number {
+    const { k, base2, bound } = this;
+    const max = f(k * maxDot);
+    let zd = 0, minDot = maxDot;
+    for (let key = 0; key <= maxDot + bound; key++) {
+      const c = count[o + maxDot - key + bound];
+      if (c === 0) continue;
+      if (table[key] < 0) table[key] = expOfKey(key, maxDot, k, max, base2);
+      zd += c * table[key];
+      minDot = maxDot - key;
+    }
+    this.minDot = minDot;
+    return f(zd);
+  }
+  /** Set by `z`: the smallest dot of the row. */
+  minDot = 0;
+
+  /**
+   * Per-tensor β: the bit is non-increasing in key (e falls as dot falls), so a binary search finds the first
+   * key whose bit is 0; returns the smallest dot whose bit is 1 (bit 1 ⇔ dot ≥ it).
+   */
+  minOnDot(count: Int32Array, o: number, maxDot: number): number {
+    const { k, base2, alpha } = this;
+    const table = this.table(maxDot);
+    const z = this.z(count, o, maxDot, table);
+    const max = f(k * maxDot);
+    let lo = 0, hi = maxDot - this.minDot + 1; // keys in [0, hi); answer in [0, hi]
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (table[mid] < 0) table[mid] = expOfKey(mid, maxDot, k, max, base2);
+      if (unsignedBit(f(table[mid] / z), alpha, this.beta[0])) lo = mid + 1; else hi = mid;
+    }
+    return maxDot - lo + 1;
+  }
+}
+
+/**
  * Attention probabilities straight to {0,1} bits, for integer scores S = fround(k·dot) (k > 0) and a
  * binary-unsigned probs site: the same bits as `softmaxRows` then the site's `unsignedBit`, element for
- * element. Per row, e = fround(exp(fround(S) − max)) depends only on maxDot − dot, so exponentials come from a
- * table per distinct row maximum; z is the same order-free sum as in `softmaxRows`. With a per-tensor β
- * the bit is monotone in e, hence in dot: a binary search finds the smallest dot whose bit is 1, and each
- * element is one integer comparison.
+ * element. Per row, e depends only on maxDot − dot (`SoftmaxBitRows`); with a per-tensor β the bit is
+ * monotone in e, hence in dot: a binary search finds the smallest dot whose bit is 1, and each element is
+ * one integer comparison.
  */
 export function softmaxBitsFromDots(dots: Int32Array, k: number, T: number, mask: Uint8Array, base2: boolean, alpha: number, beta: Float32Array, out: Uint32Array, wordsPerRow: number, bound: number): void {
   const perTensor = beta.length === 1;
-  const zeroBits = new Uint8Array(T); // the bit of P = 0 (masked keys, or rows without keys), per key
-  for (let j = 0; j < T; j++) zeroBits[j] = unsignedBit(0, alpha, betaAt(beta, j)) ? 1 : 0;
+  const zeroBits = zeroProbBits(T, alpha, beta);
   let allKeys = true;
   for (let j = 0; j < T; j++) if (!mask[j]) allKeys = false;
-  const span = 2 * bound + 1; // dots lie in [−bound, bound]; keys maxDot − dot in [0, span)
-  const tables = new Map<number, Float64Array>(); // per row maximum: e by key, −1 = not computed yet
+  const rowsOf = new SoftmaxBitRows(k, base2, alpha, beta, bound);
   const e = new Float64Array(T);
-  const count = new Int32Array(span); // per dot + bound
+  const count = new Int32Array(2 * bound + 1); // per dot + bound
   for (let i = 0; i < T; i++) {
     const o = i * T, wo = i * wordsPerRow;
     // one pass: the row maximum and the histogram of dots
@@ -293,29 +360,8 @@ export function softmaxBitsFromDots(dots: Int32Array, k: number, T: number, mask
       for (let j = 0; j < T; j++) if (zeroBits[j]) out[wo + (j >>> 5)] |= 1 << (j & 31);
       continue;
     }
-    let table = tables.get(maxDot);
-    if (!table) { table = new Float64Array(span).fill(-1); tables.set(maxDot, table); }
-    const max = f(k * maxDot);
-    // z = fround(Σ_dot count(dot)·e(dot)) in double, from the largest dot down (as softmaxRows)
-    let zd = 0, minDot = maxDot;
-    for (let key = 0; key <= maxDot + bound; key++) {
-      const c = count[maxDot - key + bound];
-      if (c === 0) continue;
-      if (table[key] < 0) table[key] = expOfKey(key, maxDot, k, max, base2);
-      zd += c * table[key];
-      minDot = maxDot - key;
-    }
-    const z = f(zd);
-    if (!perTensor) for (let j = 0; j < T; j++) e[j] = mask[j] ? table[maxDot - dots[o + j]] : 0;
     if (perTensor) {
-      // bit(key) is non-increasing in key (e falls as dot falls): find the first key whose bit is 0.
-      let lo = 0, hi = maxDot - minDot + 1; // keys in [0, hi); answer in [0, hi]
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (table[mid] < 0) table[mid] = expOfKey(mid, maxDot, k, max, base2);
-        if (unsignedBit(f(table[mid] / z), alpha, beta[0])) lo = mid + 1; else hi = mid;
-      }
-      const minOnDot = maxDot - lo + 1; // bit 1 ⇔ dot ≥ minOnDot
+      const minOnDot = rowsOf.minOnDot(count, 0, maxDot); // bit 1 ⇔ dot ≥ minOnDot
       for (let j0 = 0; j0 < T; j0 += 32) {
         let word = 0;
         const end = Math.min(32, T - j0);
@@ -327,6 +373,9 @@ export function softmaxBitsFromDots(dots: Int32Array, k: number, T: number, mask
         out[wo + (j0 >>> 5)] = word;
       }
     } else {
+      const table = rowsOf.table(maxDot);
+      const z = rowsOf.z(count, 0, maxDot, table);
+      for (let j = 0; j < T; j++) e[j] = mask[j] ? table[maxDot - dots[o + j]] : 0;
       for (let j0 = 0; j0 < T; j0 += 32) {
         let word = 0;
         const end = Math.min(32, T - j0);
@@ -339,4 +388,11 @@ export function softmaxBitsFromDots(dots: Int32Array, k: number, T: number, mask
       }
     }
   }
+}
+
+/** The bit of P = 0 (masked keys, or rows without keys) per key j: unsignedBit(0, α, β[j]). */
+export function zeroProbBits(T: number, alpha: number, beta: Float32Array): Uint8Array {
+  const zeroBits = new Uint8Array(T);
+  for (let j = 0; j < T; j++) zeroBits[j] = unsignedBit(0, alpha, betaAt(beta, j)) ? 1 : 0;
+  return zeroBits;
 }

@@ -5,10 +5,10 @@
  * pooler, classifier — is the same code for both (float.ts), so their logits are equal bit for bit.
  */
 import { fail } from '../common/errors.ts';
-import type { ActSite, BinaryLinear, DeployLayer, DeployModel, FoldedThreshold, PackedBits } from '../format/model.ts';
+import type { ActSite, BinaryLinear, DeployLayer, DeployModel, FoldedThreshold, LayerNormParams, PackedBits } from '../format/model.ts';
 import { emptyBits, getBit, setBit } from './bits.ts';
 import {
-  activateInPlace, addAndNorm, addLinearAndNorm, embed, type SignTarget, siteScale, linearFromDots, linearFromFloat, poolAndClassify, scoreValues, softmaxBitsFromDots, softmaxRows, type Scores,
+  activateInPlace, addAndNorm, channelBeta, addLinearAndNorm, embed, type SignTarget, siteScale, linearFromDots, linearFromFloat, poolAndClassify, scoreValues, softmaxBitsFromDots, softmaxRows, type Scores,
 } from './float.ts';
 import { encodeSite, operandCols, operandRows, operandValues, sliceOperand, transposeOperand, type Operand } from './operand.ts';
 import { thresholdFromDots } from './reference/kernels.ts';
@@ -23,6 +23,17 @@ export interface IntegerOps {
   bitSerialGemm(planes: PackedBits[], signed: boolean, w: PackedBits): Int32Array;
   /** Fused output: bits of (dot vs per-channel threshold), N columns. */
   thresholdGemm(input: 'signs' | 'bits', a: PackedBits, w: PackedBits, t: FoldedThreshold): PackedBits;
+  /**
+   * Optional fused stage (the wasm engine): h = LN(h + Lin(x)) for a one-part linear on a ±1 or {0,1} input,
+   * equal bit for bit to the integer product followed by float.ts `addLinearAndNorm`, which runs otherwise.
+   */
+  /**
+   * Optional fused stage (the wasm engine): binarized softmax probabilities of one head from ±1 q and k rows,
+   * scores fround(scale·dot), |dot| ≤ bound, a binary-unsigned probs site with one β; equal bit for bit to
+   * `xnorGemm` followed by float.ts `softmaxBitsFromDots`, which runs otherwise.
+   */
+  softmaxBits?(q: PackedBits, k: PackedBits, scale: number, mask: Uint8Array, base2: boolean, alpha: number, beta: Float32Array, bound: number): PackedBits;
+  residualNorm?(input: 'signs' | 'bits', x: PackedBits, w: PackedBits, scale: Float32Array, qIn: number, bias: Float32Array, h: Float32Array, rows: number, ln: LayerNormParams, signs?: SignTarget): void;
 }
 
 type IntOperand = Exclude<Operand, { kind: 'float' }>;
@@ -143,11 +154,23 @@ function attentionProbs(S: Scores, T: number, mask: Uint8Array, att: DeployLayer
   return encodeSite(softmaxRows(S, T, mask, base2), T, T, att.probs);
 }
 
+/** The binarized probabilities of one head from its q and k (the fused wasm stage where it applies). */
+function headProbs(ops: IntegerOps, qa: Operand, ka: Operand, c: number, T: number, mask: Uint8Array, att: DeployLayer['attention']): Operand {
+  const probs = att.probs;
+  if (ops.softmaxBits && att.variant !== 'threshold' && qa.kind === 'signs' && ka.kind === 'signs' && probs.kind === 'binary-unsigned' && probs.beta.length === 1) {
+    const bits = ops.softmaxBits(qa.bits, ka.bits, c * qa.scale * ka.scale, mask, att.variant === 'shift-softmax', probs.alpha, probs.beta, operandCols(qa));
+    return { kind: 'bits', bits, scale: probs.alpha };
+  }
+  return attentionProbs(scaledProduct(ops, qa, ka, c), T, mask, att);
+}
+
 /** h = LN(h + Lin(x)): fused from the dots for one-part linears on integer inputs. */
 function residualLinear(ops: IntegerOps, h: Float32Array, x: Operand, lin: BinaryLinear, ln: DeployLayer['ln1'], ws: Workspace, next?: ActSite): Operand | undefined {
   const rows = operandRows(x);
   const signs = signTarget(next, rows, lin.outFeatures);
-  if (x.kind !== 'float' && lin.parts.length === 1) {
+  if ((x.kind === 'signs' || x.kind === 'bits') && lin.parts.length === 1 && ops.residualNorm) {
+    ops.residualNorm(x.kind, x.bits, lin.parts[0].weight, lin.parts[0].scale, x.scale, lin.bias, h, rows, ln, signs);
+  } else if (x.kind !== 'float' && lin.parts.length === 1) {
     addLinearAndNorm(h, operandDots(ops, x, lin.parts[0].weight), lin.parts[0].scale, x.scale, lin.bias, rows, ln, signs);
   } else addAndNorm(h, linear(ops, x, lin, ws.y), rows, lin.outFeatures, ln, signs);
   return encodedAfterNorm(h, rows, lin.outFeatures, next, signs);
@@ -156,7 +179,7 @@ function residualLinear(ops: IntegerOps, h: Float32Array, x: Operand, lin: Binar
 /** A signed site's bits are written by the LayerNorm pass itself; other sites are quantized afterwards. */
 function signTarget(site: ActSite | undefined, rows: number, cols: number): SignTarget | undefined {
   if (site?.kind !== 'binary-signed') return undefined;
-  return { bits: emptyBits(rows, cols), beta: site.beta.length === 1 ? new Float32Array(cols).fill(site.beta[0]) : site.beta };
+  return { bits: emptyBits(rows, cols), beta: channelBeta(site.beta, cols) };
 }
 
 /** The quantized LayerNorm output at `site` (undefined when nothing consumes it). */
@@ -181,8 +204,7 @@ function encoderLayer(ops: IntegerOps, model: DeployModel, L: DeployLayer, h: Fl
   const ctx = ws.ctx;
   for (let a = 0; a < A; a++) {
     const qa = sliceOperand(q, a * d, d), ka = sliceOperand(k, a * d, d), va = sliceOperand(v, a * d, d);
-    const S = scaledProduct(ops, qa, ka, 1 / Math.sqrt(d)); // (T, T) = qa·kaᵀ/√d
-    const P = attentionProbs(S, T, mask, L.attention);
+    const P = headProbs(ops, qa, ka, 1 / Math.sqrt(d), T, mask, L.attention); // from S = qa·kaᵀ/√d
     const C = scoreValues(scaledProduct(ops, P, transposeOperand(va), 1), ws.head); // (T, d) = Pb·va
     for (let t = 0; t < T; t++) ctx.set(C.subarray(t * d, (t + 1) * d), t * H + a * d);
   }

@@ -5,8 +5,9 @@
  * scratch region that is reset by every call, and results are copied out.
  */
 import { fail } from '../common/errors.ts';
-import { wordsPerRowFor, type DeployModel, type FoldedThreshold, type PackedBits } from '../format/model.ts';
+import { wordsPerRowFor, type DeployModel, type FoldedThreshold, type LayerNormParams, type PackedBits } from '../format/model.ts';
 import type { IntegerOps } from './forward.ts';
+import { channelBeta, NO_KEY, SoftmaxBitRows, zeroProbBits, type SignTarget } from './float.ts';
 
 /** The module's exports (pointers are byte offsets into `memory`). */
 export interface KernelExports {
@@ -18,6 +19,9 @@ export interface KernelExports {
   bitSerialGemm(planes: number, w: number, pw: number, out: number, M: number, N: number, words: number, K: number, bits: number, signed: number): void;
   xnorThreshold(a: number, w: number, theta: number, sense: number, out: number, M: number, N: number, words: number, K: number, outWords: number): void;
   bitsThreshold(x: number, w: number, pw: number, theta: number, sense: number, out: number, M: number, N: number, words: number, K: number, outWords: number): void;
+  scoreHistograms(q: number, k: number, dots: number, M: number, N: number, words: number, K: number, mask: number, bound: number, hist: number, maxes: number): void;
+  packAtLeast(dots: number, M: number, N: number, thr: number, mask: number, zeroBits: number, out: number, outWords: number): void;
+  residualNorm(h: number, rows: number, n: number, dots: number, coef: number, bias: number, gamma: number, beta: number, eps: number, signBeta: number, signs: number, signWords: number): void;
 }
 
 const ALIGN = 64;
@@ -64,6 +68,7 @@ export class WasmHeap {
   u32(ptr: number, n: number): Uint32Array { return new Uint32Array(this.memory.buffer, ptr, n); }
   i32(ptr: number, n: number): Int32Array { return new Int32Array(this.memory.buffer, ptr, n); }
   i8(ptr: number, n: number): Int8Array { return new Int8Array(this.memory.buffer, ptr, n); }
+  f32(ptr: number, n: number): Float32Array { return new Float32Array(this.memory.buffer, ptr, n); }
 }
 
 interface PlacedWeight { ptr: number; pw: number }
@@ -81,6 +86,10 @@ export class WasmOps implements IntegerOps {
   private ringNext = 0;
   private readonly weights = new WeakMap<PackedBits, PlacedWeight>();
   private readonly thresholds = new WeakMap<FoldedThreshold, PlacedThreshold>();
+  /** Float constants (biases, LayerNorm γ/β, site β, scale·q_in) resident in wasm memory. */
+  private readonly constants = new WeakMap<Float32Array, number>();
+  /** fround(scale[n]·q_in) per (scale, q_in): the dequantisation coefficients of addLinearAndNorm. */
+  private readonly coefs = new WeakMap<Float32Array, { qIn: number; coef: Float32Array }>();
   /** `exports`: the raw kernels (benchmarks call them on buffers placed with `heap`). */
   constructor(readonly exports: KernelExports, readonly heap: WasmHeap) {}
   private get k(): KernelExports { return this.exports; }
@@ -96,7 +105,7 @@ export class WasmOps implements IntegerOps {
     return out;
   }
 
-  private put(data: Uint32Array | Int32Array | Int8Array, persistent: boolean): number {
+  private put(data: Uint32Array | Int32Array | Int8Array | Uint8Array | Float32Array, persistent: boolean): number {
     const ptr = persistent ? this.heap.persistent(data.byteLength) : this.heap.scratch(data.byteLength);
     new Uint8Array(this.heap.memory.buffer, ptr, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     return ptr;
@@ -118,9 +127,31 @@ export class WasmOps implements IntegerOps {
     return this.thresholds.get(t) ?? { theta: this.put(t.theta, false), sense: this.put(t.sense, false) };
   }
 
-  /** Copy every binary weight and threshold of `model` into wasm memory once. */
+  private constant(c: Float32Array): number {
+    return this.constants.get(c) ?? this.put(c, false);
+  }
+
+  private coefficients(scale: Float32Array, qIn: number): Float32Array {
+    const known = this.coefs.get(scale);
+    if (known?.qIn === qIn) return known.coef;
+    const coef = scale.map((v) => v * qIn);
+    this.coefs.set(scale, { qIn, coef });
+    return coef;
+  }
+
+  private keep(c: Float32Array): void {
+    if (!this.constants.has(c)) this.constants.set(c, this.put(c, true));
+  }
+
+  /** Copy every binary weight, threshold and float constant of the fused stages into wasm memory once. */
   preload(model: DeployModel): void {
     for (const L of model.layers) {
+      for (const ln of [L.ln1, L.ln2]) { this.keep(ln.gamma); this.keep(ln.beta); }
+      for (const [lin, x] of [[L.o, L.ctxIn], [L.ffn2, L.ffn2In]] as const) {
+        this.keep(lin.bias);
+        if (lin.parts.length === 1 && (x.kind === 'binary-signed' || x.kind === 'binary-unsigned')) this.keep(this.coefficients(lin.parts[0].scale, x.alpha));
+      }
+      for (const site of [L.qkvIn, L.ffnIn]) if (site.kind === 'binary-signed') this.keep(channelBeta(site.beta, model.shape.hidden));
       for (const lin of [L.q, L.k, L.v, L.o, L.ffn1, L.ffn2]) {
         for (const p of lin.parts) if (!this.weights.has(p.weight)) this.weights.set(p.weight, this.place(p.weight, true));
         const t = lin.threshold;
@@ -164,6 +195,54 @@ export class WasmOps implements IntegerOps {
     const out = this.heap.scratch(4 * x.rows * w.rows);
     this.k.bitSerialGemm(px, pw.ptr, pw.pw, out, x.rows, w.rows, x.wordsPerRow, x.cols, planes.length, signed ? 1 : 0);
     return this.result(out, x.rows * w.rows);
+  }
+
+  /**
+   * h = LN(h + Lin(x)) for a one-part binary linear on a ±1 or {0,1} input, in place on `h` (rows × N), and the
+   * next signed site's bits into `signs`: the dots stay in wasm memory and go straight into the
+   * `residualNorm` kernel, whose floats equal float.ts `addLinearAndNorm` bit for bit.
+   */
+  residualNorm(input: 'signs' | 'bits', a: PackedBits, w: PackedBits, scale: Float32Array, qIn: number, bias: Float32Array, h: Float32Array, rows: number, ln: LayerNormParams, signs?: SignTarget): void {
+    WasmOps.sameK(a, w);
+    this.heap.resetScratch();
+    const N = w.rows;
+    const pw = this.weight(w);
+    const pa = this.put(a.data, false);
+    const dots = this.heap.scratch(4 * rows * N);
+    if (input === 'signs') this.k.xnorGemm(pa, pw.ptr, dots, rows, N, a.wordsPerRow, a.cols);
+    else this.k.bitsGemm(pa, pw.ptr, pw.pw, dots, rows, N, a.wordsPerRow, a.cols);
+    const hv = h.subarray(0, rows * N);
+    const ph = this.put(hv, false);
+    const coef = this.constant(this.coefficients(scale, qIn)), pb = this.constant(bias);
+    const gamma = this.constant(ln.gamma), beta = this.constant(ln.beta);
+    const sb = signs ? this.constant(signs.beta) : 0;
+    const pbits = signs ? this.heap.scratch(4 * signs.bits.data.length) : 0;
+    this.k.residualNorm(ph, rows, N, dots, coef, pb, gamma, beta, ln.eps, sb, pbits, signs ? signs.bits.wordsPerRow : 0);
+    hv.set(this.heap.f32(ph, rows * N));
+    if (signs) signs.bits.data.set(this.heap.u32(pbits, signs.bits.data.length));
+  }
+
+  /**
+   * Binarized softmax probabilities (T × N bits) of one head from ±1 rows q (T) and k (N), per-tensor β: the
+   * dots, row maxima and histograms in wasm (`scoreHistograms`), each row's smallest "on" dot by
+   * float.ts `SoftmaxBitRows` (exp in TypeScript), the bits by `packAtLeast`. Equal to
+   * `softmaxBitsFromDots` on `xnorGemm(q, k)` bit for bit.
+   */
+  softmaxBits(q: PackedBits, k: PackedBits, scale: number, mask: Uint8Array, base2: boolean, alpha: number, beta: Float32Array, bound: number): PackedBits {
+    WasmOps.sameK(q, k);
+    this.heap.resetScratch();
+    const T = q.rows, N = k.rows, span = 2 * bound + 1;
+    const pq = this.put(q.data, false), pk = this.put(k.data, false), pm = this.put(mask, false);
+    const pz = this.put(zeroProbBits(N, alpha, beta), false);
+    const dots = this.heap.scratch(4 * T * N), hist = this.heap.scratch(4 * T * span), maxes = this.heap.scratch(4 * T), thr = this.heap.scratch(4 * T);
+    const outWords = wordsPerRowFor(N);
+    const out = this.heap.scratch(4 * T * outWords);
+    this.k.scoreHistograms(pq, pk, dots, T, N, q.wordsPerRow, q.cols, pm, bound, hist, maxes);
+    const counts = this.heap.i32(hist, T * span), rowMax = this.heap.i32(maxes, T), thresholds = this.heap.i32(thr, T);
+    const rows = new SoftmaxBitRows(scale, base2, alpha, beta, bound);
+    for (let i = 0; i < T; i++) thresholds[i] = rowMax[i] === NO_KEY ? 0 : rows.minOnDot(counts, i * span, rowMax[i]);
+    this.k.packAtLeast(dots, T, N, thr, pm, pz, out, outWords);
+    return { rows: T, cols: N, wordsPerRow: outWords, data: this.heap.u32(out, T * outWords).slice() };
   }
 
   thresholdGemm(input: 'signs' | 'bits', a: PackedBits, w: PackedBits, t: FoldedThreshold): PackedBits {

@@ -1,0 +1,58 @@
+// The integer part of binarized softmax attention (softmax-binary / shift-softmax with a per-tensor β on
+// the probs site): one kernel makes the scores' dots and, per row, the maximum and the histogram of dots
+// over the unmasked keys; TypeScript then finds per row the smallest dot whose bit is 1 (exp stays in
+// TypeScript: src/runtime/float.ts `SoftmaxBitRows`); a second kernel packs the bits. Twin: float.ts
+// `softmaxBitsFromDots`, which does the same three steps on one row at a time.
+import { SINK_XNOR, xorPopTiles } from './core';
+
+const NO_KEY: i32 = -(1 << 30); // below every dot; float.ts NO_KEY
+
+/**
+ * q: M rows, k: N rows of ±1 (`words` u32 each, K bits); dots: i32 M×N = K − 2·popcount(q XOR k);
+ * mask: u8[N] (1 = key present); hist: i32 M×(2·bound + 1), hist[m, dot + bound] = keys with that dot;
+ * maxes: i32[M], the row's largest dot over present keys (NO_KEY if none).
+ */
+export function scoreHistograms(
+  q: usize, k: usize, dots: usize, M: i32, N: i32, words: i32, K: i32, mask: usize, bound: i32, hist: usize, maxes: usize,
+): void {
+  xorPopTiles(SINK_XNOR, q, k, M, N, words, K, dots, 0, 0);
+  const span = 2 * bound + 1;
+  memory.fill(hist, 0, (<usize>M * span) << 2);
+  for (let m = 0; m < M; m++) {
+    const row = dots + ((<usize>m * N) << 2);
+    const h = hist + ((<usize>(m * span + bound)) << 2);
+    let mx = NO_KEY;
+    for (let j = 0; j < N; j++) {
+      const on = <i32>load<u8>(mask + <usize>j);
+      const d = load<i32>(row + (<usize>j << 2));
+      const p = h + (<usize>d << 2);
+      store<i32>(p, load<i32>(p) + on);
+      mx = select(max(mx, d), mx, on != 0);
+    }
+    store<i32>(maxes + (<usize>m << 2), mx);
+  }
+}
+
+/**
+ * bits[m, j] = (dot[m, j] ≥ thr[m]) for present keys, zeroBits[j] (the bit of P = 0) for masked ones;
+ * M rows of `outWords` u32, padding 0.
+ */
+export function packAtLeast(dots: usize, M: i32, N: i32, thr: usize, mask: usize, zeroBits: usize, out: usize, outWords: i32): void {
+  for (let m = 0; m < M; m++) {
+    const row = dots + ((<usize>m * N) << 2);
+    const t = load<i32>(thr + (<usize>m << 2));
+    const o = out + ((<usize>m * outWords) << 2);
+    for (let w = 0; w < outWords; w++) {
+      const j0 = w << 5;
+      const end = min(32, N - j0);
+      let word: u32 = 0;
+      for (let b = 0; b < end; b++) {
+        const j = j0 + b;
+        const on = <u32>load<u8>(mask + <usize>j);
+        const bit = (on & <u32>(load<i32>(row + (<usize>j << 2)) >= t)) | ((on ^ 1) & <u32>load<u8>(zeroBits + <usize>j));
+        word |= bit << b;
+      }
+      store<u32>(o + (<usize>w << 2), word);
+    }
+  }
+}
