@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { fail } from '../common/errors.ts';
 import { buildConfig, readConfigOverrides } from '../bmt/run.ts';
 import { presets } from '../bmt/presets.ts';
-import { SPACES, loadSpace, spaceSize, type Space } from '../dse/space.ts';
+import { MODEL_FIELDS, SPACES, loadSpace, spaceSize, type Space } from '../dse/space.ts';
 import { exploreAndReport, fixedModelFromFile, restrictBoard } from '../dse/setup.ts';
 import { OBJECTIVES } from '../dse/objectives.ts';
 import type { FrontDocument } from '../dse/outputs.ts';
@@ -90,11 +90,14 @@ export function resolveSpace(arg: string): Space {
 /** One-screen summary of a front document. */
 export function formatFront(doc: FrontDocument): string {
   const c = doc.chosen;
+  // The model column names the fields that differ across the front (all of them would not fit a line).
+  const fields = MODEL_FIELDS.filter((f) => new Set(doc.front.map((p) => p.model?.[f])).size > 1);
+  const model = (p: FrontDocument['front'][number]) => (p.model ? fields.map((f) => `${f} ${p.model![f]}`).join(', ') || 'one config' : 'fixed');
   const lines = [
     `${doc.counts.evaluated} designs evaluated (${doc.stats.evaluated} now, ${doc.stats.reused} from the journal), ${doc.counts.feasible} feasible, ${doc.counts.front} on the Pareto front; ${doc.stats.seconds.toFixed(1)} s`,
     '| accuracy % | latency ms | energy mJ | board | BMU PE×SIMD | clock MHz | model |',
     '|---|---|---|---|---|---|---|',
-    ...doc.front.slice(0, 12).map((p) => `| ${p.metrics.accuracy === null ? '?' : (100 * p.metrics.accuracy).toFixed(2)} | ${p.metrics.latencyMs.toPrecision(4)} | ${p.metrics.energyMJ.toPrecision(4)} | ${p.hardware.board} | ${p.hardware.bmu.pe}×${p.hardware.bmu.simd} | ${p.hardware.clockMHz} | ${p.model ? `L${p.model.layers} H${p.model.hidden} WTWS ${p.model.wtws ? 'on' : 'off'}` : 'fixed'} |`),
+    ...doc.front.slice(0, 12).map((p) => `| ${p.metrics.accuracy === null ? '?' : (100 * p.metrics.accuracy).toFixed(2)} | ${p.metrics.latencyMs.toPrecision(4)} | ${p.metrics.energyMJ.toPrecision(4)} | ${p.hardware.board} | ${p.hardware.bmu.pe}×${p.hardware.bmu.simd} | ${p.hardware.clockMHz} | ${model(p)} |`),
     ...(doc.front.length > 12 ? [`… ${doc.front.length - 12} more in front.csv`] : []),
     c ? `chosen (${doc.rule}): ${c.hardware.board}, BMU ${c.hardware.bmu.pe}×${c.hardware.bmu.simd} at ${c.hardware.clockMHz} MHz, latency ${c.metrics.latencyMs.toPrecision(4)} ms, energy ${c.metrics.energyMJ.toPrecision(4)} mJ` : `chosen: none (no feasible design${doc.constraints.latencyBudgetMs !== null ? ' within the budget' : ''})`,
   ];
