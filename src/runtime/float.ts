@@ -76,15 +76,21 @@ export function layerNormRows(x: Float32Array, rows: number, cols: number, ln: L
   }
 }
 
-/** h = LN_emb(tok[ids] + pos[0..T)), (T, H). */
-export function embed(model: DeployModel, ids: Int32Array, h: Float32Array = new Float32Array(ids.length * model.shape.hidden), signs?: SignTarget): Float32Array {
+/** h = tok[ids] + pos[0..T), (T, H): the embedding before its LayerNorm. */
+export function embeddingSum(model: DeployModel, ids: Int32Array, h: Float32Array = new Float32Array(ids.length * model.shape.hidden)): Float32Array {
   const { hidden: H } = model.shape;
   const T = ids.length;
   for (let t = 0; t < T; t++) {
     const tok = ids[t] * H, pos = t * H, o = t * H;
     for (let c = 0; c < H; c++) h[o + c] = model.tokenEmbedding[tok + c] + model.positionEmbedding[pos + c];
   }
-  layerNormRows(h, T, H, model.lnEmb, undefined, signs);
+  return h;
+}
+
+/** h = LN_emb(tok[ids] + pos[0..T)), (T, H). */
+export function embed(model: DeployModel, ids: Int32Array, h: Float32Array = new Float32Array(ids.length * model.shape.hidden), signs?: SignTarget): Float32Array {
+  embeddingSum(model, ids, h);
+  layerNormRows(h, ids.length, model.shape.hidden, model.lnEmb, undefined, signs);
   return h;
 }
 
@@ -310,6 +316,13 @@ export class SoftmaxBitRows {
   }
   /** Set by `z`: the smallest dot of the row. */
   minDot = 0;
+
+  /** fround(e/z) of a row by key into `p[o + key]`, for the keys of dots present in the row (per-key β). */
+  probsByKey(count: Int32Array, o: number, maxDot: number, p: Float32Array, po: number): void {
+    const table = this.table(maxDot);
+    const z = this.z(count, o, maxDot, table);
+    for (let key = 0; key <= maxDot - this.minDot; key++) if (count[o + maxDot - key + this.bound] > 0) p[po + key] = f(table[key] / z);
+  }
 
   /**
    * Per-tensor β: the bit is non-increasing in key (e falls as dot falls), so a binary search finds the first

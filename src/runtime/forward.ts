@@ -8,7 +8,7 @@ import { fail } from '../common/errors.ts';
 import type { ActSite, BinaryLinear, DeployLayer, DeployModel, FoldedThreshold, LayerNormParams, PackedBits } from '../format/model.ts';
 import { emptyBits, getBit, setBit } from './bits.ts';
 import {
-  activateInPlace, addAndNorm, channelBeta, addLinearAndNorm, embed, type SignTarget, siteScale, linearFromDots, linearFromFloat, poolAndClassify, scoreValues, softmaxBitsFromDots, softmaxRows, type Scores,
+  activateInPlace, addAndNorm, channelBeta, addLinearAndNorm, embed, embeddingSum, type SignTarget, siteScale, linearFromDots, linearFromFloat, poolAndClassify, scoreValues, softmaxBitsFromDots, softmaxRows, type Scores,
 } from './float.ts';
 import { encodeSite, operandCols, operandRows, operandValues, sliceOperand, transposeOperand, type Operand } from './operand.ts';
 import { thresholdFromDots } from './reference/kernels.ts';
@@ -29,10 +29,12 @@ export interface IntegerOps {
    */
   /**
    * Optional fused stage (the wasm engine): binarized softmax probabilities of one head from ±1 q and k rows,
-   * scores fround(scale·dot), |dot| ≤ bound, a binary-unsigned probs site with one β; equal bit for bit to
+   * scores fround(scale·dot), |dot| ≤ bound, a binary-unsigned probs site; equal bit for bit to
    * `xnorGemm` followed by float.ts `softmaxBitsFromDots`, which runs otherwise.
    */
   softmaxBits?(q: PackedBits, k: PackedBits, scale: number, mask: Uint8Array, base2: boolean, alpha: number, beta: Float32Array, bound: number): PackedBits;
+  /** Optional fused stage (the wasm engine): LayerNorm of h's rows in place, equal to float.ts `layerNormRows`. */
+  layerNorm?(h: Float32Array, rows: number, ln: LayerNormParams, signs?: SignTarget): void;
   residualNorm?(input: 'signs' | 'bits', x: PackedBits, w: PackedBits, scale: Float32Array, qIn: number, bias: Float32Array, h: Float32Array, rows: number, ln: LayerNormParams, signs?: SignTarget): void;
 }
 
@@ -157,7 +159,7 @@ function attentionProbs(S: Scores, T: number, mask: Uint8Array, att: DeployLayer
 /** The binarized probabilities of one head from its q and k (the fused wasm stage where it applies). */
 function headProbs(ops: IntegerOps, qa: Operand, ka: Operand, c: number, T: number, mask: Uint8Array, att: DeployLayer['attention']): Operand {
   const probs = att.probs;
-  if (ops.softmaxBits && att.variant !== 'threshold' && qa.kind === 'signs' && ka.kind === 'signs' && probs.kind === 'binary-unsigned' && probs.beta.length === 1) {
+  if (ops.softmaxBits && att.variant !== 'threshold' && qa.kind === 'signs' && ka.kind === 'signs' && probs.kind === 'binary-unsigned') {
     const bits = ops.softmaxBits(qa.bits, ka.bits, c * qa.scale * ka.scale, mask, att.variant === 'shift-softmax', probs.alpha, probs.beta, operandCols(qa));
     return { kind: 'bits', bits, scale: probs.alpha };
   }
@@ -220,7 +222,8 @@ export function forwardSequence(ops: IntegerOps, model: DeployModel, ids: Int32A
   const { seqLen: T, hidden: H } = model.shape;
   const first = model.layers[0]?.qkvIn;
   const signs = signTarget(first, T, H);
-  const h = embed(model, ids, ws.h, signs);
+  const h = ops.layerNorm ? embeddingSum(model, ids, ws.h) : embed(model, ids, ws.h, signs);
+  if (ops.layerNorm) ops.layerNorm(h, T, model.lnEmb, signs);
   let u = encodedAfterNorm(h, T, H, first, signs);
   model.layers.forEach((L, l) => { u = encoderLayer(ops, model, L, h, mask, ws, u!, model.layers[l + 1]?.qkvIn); });
   return poolAndClassify(model, h);

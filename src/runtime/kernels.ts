@@ -20,6 +20,7 @@ export interface KernelExports {
   xnorThreshold(a: number, w: number, theta: number, sense: number, out: number, M: number, N: number, words: number, K: number, outWords: number): void;
   bitsThreshold(x: number, w: number, pw: number, theta: number, sense: number, out: number, M: number, N: number, words: number, K: number, outWords: number): void;
   scoreHistograms(q: number, k: number, dots: number, M: number, N: number, words: number, K: number, mask: number, bound: number, hist: number, maxes: number): void;
+  packProbBits(dots: number, M: number, N: number, maxes: number, probs: number, span: number, mask: number, zeroBits: number, beta: number, alpha: number, out: number, outWords: number): void;
   packAtLeast(dots: number, M: number, N: number, thr: number, mask: number, zeroBits: number, out: number, outWords: number): void;
   residualNorm(h: number, rows: number, n: number, dots: number, coef: number, bias: number, gamma: number, beta: number, eps: number, signBeta: number, signs: number, signWords: number): void;
 }
@@ -145,6 +146,7 @@ export class WasmOps implements IntegerOps {
 
   /** Copy every binary weight, threshold and float constant of the fused stages into wasm memory once. */
   preload(model: DeployModel): void {
+    this.keep(model.lnEmb.gamma); this.keep(model.lnEmb.beta);
     for (const L of model.layers) {
       for (const ln of [L.ln1, L.ln2]) { this.keep(ln.gamma); this.keep(ln.beta); }
       for (const [lin, x] of [[L.o, L.ctxIn], [L.ffn2, L.ffn2In]] as const) {
@@ -211,9 +213,18 @@ export class WasmOps implements IntegerOps {
     const dots = this.heap.scratch(4 * rows * N);
     if (input === 'signs') this.k.xnorGemm(pa, pw.ptr, dots, rows, N, a.wordsPerRow, a.cols);
     else this.k.bitsGemm(pa, pw.ptr, pw.pw, dots, rows, N, a.wordsPerRow, a.cols);
+    this.norm(h, rows, N, ln, signs, dots, this.constant(this.coefficients(scale, qIn)), this.constant(bias));
+  }
+
+  /** LayerNorm of h's rows in place (and the next signed site's bits): float.ts `layerNormRows` in wasm. */
+  layerNorm(h: Float32Array, rows: number, ln: LayerNormParams, signs?: SignTarget): void {
+    this.heap.resetScratch();
+    this.norm(h, rows, ln.gamma.length, ln, signs, 0, 0, 0);
+  }
+
+  private norm(h: Float32Array, rows: number, N: number, ln: LayerNormParams, signs: SignTarget | undefined, dots: number, coef: number, pb: number): void {
     const hv = h.subarray(0, rows * N);
     const ph = this.put(hv, false);
-    const coef = this.constant(this.coefficients(scale, qIn)), pb = this.constant(bias);
     const gamma = this.constant(ln.gamma), beta = this.constant(ln.beta);
     const sb = signs ? this.constant(signs.beta) : 0;
     const pbits = signs ? this.heap.scratch(4 * signs.bits.data.length) : 0;
@@ -223,10 +234,10 @@ export class WasmOps implements IntegerOps {
   }
 
   /**
-   * Binarized softmax probabilities (T × N bits) of one head from ±1 rows q (T) and k (N), per-tensor β: the
-   * dots, row maxima and histograms in wasm (`scoreHistograms`), each row's smallest "on" dot by
-   * float.ts `SoftmaxBitRows` (exp in TypeScript), the bits by `packAtLeast`. Equal to
-   * `softmaxBitsFromDots` on `xnorGemm(q, k)` bit for bit.
+   * Binarized softmax probabilities (T × N bits) of one head from ±1 rows q (T) and k (N): the dots, row
+   * maxima and histograms in wasm (`scoreHistograms`); per row, by float.ts `SoftmaxBitRows` (exp in
+   * TypeScript), the smallest "on" dot (per-tensor β; bits by `packAtLeast`) or fround(e/z) per distinct dot
+   * (per-key β; bits by `packProbBits`). Equal to `softmaxBitsFromDots` on `xnorGemm(q, k)` bit for bit.
    */
   softmaxBits(q: PackedBits, k: PackedBits, scale: number, mask: Uint8Array, base2: boolean, alpha: number, beta: Float32Array, bound: number): PackedBits {
     WasmOps.sameK(q, k);
@@ -234,14 +245,24 @@ export class WasmOps implements IntegerOps {
     const T = q.rows, N = k.rows, span = 2 * bound + 1;
     const pq = this.put(q.data, false), pk = this.put(k.data, false), pm = this.put(mask, false);
     const pz = this.put(zeroProbBits(N, alpha, beta), false);
-    const dots = this.heap.scratch(4 * T * N), hist = this.heap.scratch(4 * T * span), maxes = this.heap.scratch(4 * T), thr = this.heap.scratch(4 * T);
+    const dots = this.heap.scratch(4 * T * N), hist = this.heap.scratch(4 * T * span), maxes = this.heap.scratch(4 * T);
+    const perTensor = beta.length === 1;
+    const thr = this.heap.scratch(perTensor ? 4 * T : 4 * T * span); // row thresholds, or fround(e/z) by key
+    const pb = perTensor ? 0 : this.constant(beta);
     const outWords = wordsPerRowFor(N);
     const out = this.heap.scratch(4 * T * outWords);
     this.k.scoreHistograms(pq, pk, dots, T, N, q.wordsPerRow, q.cols, pm, bound, hist, maxes);
-    const counts = this.heap.i32(hist, T * span), rowMax = this.heap.i32(maxes, T), thresholds = this.heap.i32(thr, T);
+    const counts = this.heap.i32(hist, T * span), rowMax = this.heap.i32(maxes, T);
     const rows = new SoftmaxBitRows(scale, base2, alpha, beta, bound);
-    for (let i = 0; i < T; i++) thresholds[i] = rowMax[i] === NO_KEY ? 0 : rows.minOnDot(counts, i * span, rowMax[i]);
-    this.k.packAtLeast(dots, T, N, thr, pm, pz, out, outWords);
+    if (perTensor) {
+      const thresholds = this.heap.i32(thr, T);
+      for (let i = 0; i < T; i++) thresholds[i] = rowMax[i] === NO_KEY ? 0 : rows.minOnDot(counts, i * span, rowMax[i]);
+      this.k.packAtLeast(dots, T, N, thr, pm, pz, out, outWords);
+    } else {
+      const probs = this.heap.f32(thr, T * span);
+      for (let i = 0; i < T; i++) if (rowMax[i] !== NO_KEY) rows.probsByKey(counts, i * span, rowMax[i], probs, i * span);
+      this.k.packProbBits(dots, T, N, maxes, thr, span, pm, pz, pb, alpha, out, outWords);
+    }
     return { rows: T, cols: N, wordsPerRow: outWords, data: this.heap.u32(out, T * outWords).slice() };
   }
 

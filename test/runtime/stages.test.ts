@@ -1,0 +1,91 @@
+// The float stages fused into wasm (kernels/norm.ts, kernels/softmax.ts) against their plain TypeScript
+// twins in src/runtime/float.ts, bit for bit, on random inputs: residual + LayerNorm (+ the next signed
+// site's bits) and LayerNorm alone, widths not a multiple of 4 or 32; binarized softmax from ±1 q, k
+// (per-tensor and per-key β, both bases, masked keys, rows without keys).
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { createRng, type Rng } from '../../src/common/rng.ts';
+import type { LayerNormParams, PackedBits } from '../../src/format/model.ts';
+import { emptyBits, setBit } from '../../src/runtime/bits.ts';
+import { addLinearAndNorm, layerNormRows, softmaxBitsFromDots, type SignTarget } from '../../src/runtime/float.ts';
+import type { WasmOps } from '../../src/runtime/kernels.ts';
+import { loadKernels } from '../../src/runtime/kernels-node.ts';
+import { bitsGemmRef, xnorGemmRef } from '../../src/runtime/reference/kernels.ts';
+
+let ops: WasmOps;
+before(async () => { ops = await loadKernels(); });
+
+function randomBits(rng: Rng, rows: number, cols: number, density = 0.5): PackedBits {
+  const p = emptyBits(rows, cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) if (rng.next() < density) setBit(p, r, c);
+  return p;
+}
+const floats = (rng: Rng, n: number, mean: number, sd: number): Float32Array => Float32Array.from({ length: n }, () => mean + sd * rng.normal());
+const sameFloats = (a: Float32Array, b: Float32Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+const randomNorm = (rng: Rng, n: number): LayerNormParams => ({ gamma: floats(rng, n, 1, 0.2), beta: floats(rng, n, 0, 0.1), eps: rng.int(2) ? 1e-12 : 1e-5 });
+const signTarget = (rng: Rng, rows: number, cols: number): SignTarget => ({ bits: emptyBits(rows, cols), beta: floats(rng, cols, 0, 0.3) });
+
+test('wasm residual + LayerNorm (+ sign bits) equals addLinearAndNorm on the reference dots', () => {
+  const rng = createRng('stage-residual-norm');
+  for (const [rows, N, K] of [[128, 256, 256], [9, 66, 130], [5, 33, 64], [3, 7, 40], [1, 1024, 257], [7, 30, 1]]) {
+    for (const input of ['signs', 'bits'] as const) {
+      for (const withSigns of [false, true]) {
+        const a = randomBits(rng, rows, K), w = randomBits(rng, N, K);
+        const scale = floats(rng, N, 0.05, 0.02), bias = floats(rng, N, 0, 0.3), qIn = 0.5 + rng.next();
+        const ln = randomNorm(rng, N);
+        const h0 = floats(rng, rows * N, 0, 1);
+        const want = h0.slice(), got = h0.slice();
+        const ts = withSigns ? signTarget(rng, rows, N) : undefined;
+        const ws = ts && { bits: emptyBits(rows, N), beta: ts.beta };
+        const dots = input === 'signs' ? xnorGemmRef(a, w) : bitsGemmRef(a, w);
+        addLinearAndNorm(want, dots, scale, qIn, bias, rows, ln, ts);
+        ops.residualNorm(input, a, w, scale, qIn, bias, got, rows, ln, ws);
+        const what = `${input} rows=${rows} N=${N} K=${K} signs=${withSigns}`;
+        assert.ok(sameFloats(got, want), what);
+        assert.ok(!sameFloats(got, h0), `${what}: h changed`);
+        if (ts && ws) {
+          assert.deepEqual(ws.bits, ts.bits, what);
+          assert.ok(ts.bits.data.some((x) => x !== 0) && ts.bits.data.some((x, i) => x !== 0xffffffff && (i % ts.bits.wordsPerRow) * 32 < N), `${what}: mixed bits`);
+        }
+      }
+    }
+  }
+});
+
+test('wasm LayerNorm (+ sign bits) equals layerNormRows', () => {
+  const rng = createRng('stage-norm');
+  for (const [rows, N] of [[128, 256], [4, 66], [3, 33], [2, 5]]) {
+    for (const withSigns of [false, true]) {
+      const ln = randomNorm(rng, N);
+      const h0 = floats(rng, rows * N, 0.3, 2);
+      const want = h0.slice(), got = h0.slice();
+      const ts = withSigns ? signTarget(rng, rows, N) : undefined;
+      const ws = ts && { bits: emptyBits(rows, N), beta: ts.beta };
+      layerNormRows(want, rows, N, ln, undefined, ts);
+      ops.layerNorm(got, rows, ln, ws);
+      assert.ok(sameFloats(got, want), `rows=${rows} N=${N}`);
+      if (ts && ws) assert.deepEqual(ws.bits, ts.bits);
+    }
+  }
+});
+
+test('wasm softmax bits equal softmaxBitsFromDots on the reference q·kᵀ dots', () => {
+  const rng = createRng('stage-softmax');
+  let ones = 0, zeros = 0;
+  for (let c = 0; c < 40; c++) {
+    const T = c < 4 ? 128 : 1 + rng.int(60), d = c < 4 ? 64 : 1 + rng.int(100);
+    const q = randomBits(rng, T, d), k = randomBits(rng, T, d);
+    const mask = new Uint8Array(T).map(() => (c % 4 === 0 || rng.next() < 0.8 ? 1 : 0));
+    if (c % 10 === 9) mask.fill(0); // rows without any key
+    const scale = (0.2 + rng.next()) / Math.sqrt(d);
+    const alpha = 0.01 + 0.1 * rng.next();
+    const beta = Float32Array.from({ length: c % 2 ? T : 1 }, () => 0.02 * rng.normal());
+    const base2 = c % 3 === 0;
+    const want = emptyBits(T, T);
+    softmaxBitsFromDots(xnorGemmRef(q, k), scale, T, mask, base2, alpha, beta, want.data, want.wordsPerRow, d);
+    const got = ops.softmaxBits(q, k, scale, mask, base2, alpha, beta, d);
+    assert.deepEqual(got, want, `case ${c}: T=${T} d=${d} β ${beta.length === 1 ? 'per tensor' : 'per key'}`);
+    for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) if ((want.data[i * want.wordsPerRow + (j >>> 5)] >>> (j & 31)) & 1) ones++; else zeros++;
+  }
+  assert.ok(ones > 1000 && zeros > 1000, `both bit values occur (${ones} ones, ${zeros} zeros)`);
+});
