@@ -34,60 +34,105 @@ const DOTS = memory.data(4 * BLOCK * 4, 64);
   }
 }
 
-/** One output bit: s·dot ≥ s·θ[n] with s = sense[n] (0 or 1). */
-@inline function onBit(dot: i32, n: i32, theta: usize, sense: usize): u32 {
-  const s = <i32>load<i8>(sense + <usize>n);
-  return <u32>(s * dot >= s * load<i32>(theta + (<usize>n << 2)));
+// Short rows compare counts, not dots: with dot = base[n] − k·c (±1: base = K, k = 2; {0,1}: base = pw[n],
+// k = 1) the bit is a range of counts, dot ≥ θ ⇔ c ≤ ⌊(base − θ)/k⌋ (sense +1) and dot ≤ θ ⇔
+// c ≥ ⌈(base − θ)/k⌉ (sense −1); with c in [0, K] both are one unsigned test (c − lo) <u cnt.
+const RANGE_COLS: i32 = 4096;
+const LO = memory.data(4 * RANGE_COLS, 64);
+const CNT = memory.data(4 * RANGE_COLS, 64);
+
+/** lo[n], cnt[n] for columns n0 … n0 + n − 1 (see above). */
+@inline function ranges(bits01: bool, pw: usize, theta: usize, sense: usize, n0: i32, n: i32, K: i32): void {
+  for (let j = 0; j < n; j++) {
+    const col = n0 + j;
+    const base = bits01 ? load<i32>(pw + (<usize>col << 2)) : K;
+    const x = base - load<i32>(theta + (<usize>col << 2)); // k·c compared with x
+    let lo: i32, cnt: i32;
+    if (load<i8>(sense + <usize>col) > 0) { // c ≤ ⌊x/k⌋
+      const hi = bits01 ? x : x >> 1;
+      lo = 0; cnt = max(0, min(hi, K) + 1);
+    } else { // c ≥ ⌈x/k⌉
+      lo = max(0, bits01 ? x : -((-x) >> 1));
+      cnt = max(0, K + 1 - lo);
+    }
+    store<i32>(LO + (<usize>j << 2), lo);
+    store<i32>(CNT + (<usize>j << 2), cnt);
+  }
+}
+
+/** Output bit of count c for range column j. */
+@inline function inRange(c: i64, j: i32): u32 {
+  return <u32>(<u32>(<i32>c - load<i32>(LO + (<usize>j << 2))) < <u32>load<i32>(CNT + (<usize>j << 2)));
 }
 
 /**
- * Short rows, fully fused: 4 activation rows × 2 weight rows of scalar i64.popcnt counts, compared at once,
- * the bits collected in four registers and stored one word (32 columns) at a time. `bits01` selects the
- * {0,1} · ±1 dot (pw[n] − c) instead of K − 2c.
+ * Short rows, fully fused: 4 activation rows × 2 weight rows of scalar i64.popcnt counts (the loop unrolled
+ * for K = 256), compared as count ranges, the bits collected in four registers and stored one word (32
+ * columns) at a time. Columns in chunks of RANGE_COLS.
  */
 @inline function shortRows(
   bits01: bool, a: usize, w: usize, pw: usize, theta: usize, sense: usize, outBits: usize, M: i32, N: i32, words: i32, K: i32, outWords: i32,
 ): void {
   const stride = <usize>words << 2;
   const q = (K + 63) >> 6; // u64 per row holding bits (the rest is zero padding)
-  for (let m = 0; m < M; m += 4) {
-    const a0 = a + <usize>m * stride;
-    const a1 = m + 1 < M ? a0 + stride : a0;
-    const a2 = m + 2 < M ? a0 + 2 * stride : a0;
-    const a3 = m + 3 < M ? a0 + 3 * stride : a0;
-    for (let n0 = 0; n0 < N; n0 += 32) {
-      const nEnd = min(N, n0 + 32);
-      let o0: u32 = 0, o1: u32 = 0, o2: u32 = 0, o3: u32 = 0;
-      for (let n = n0; n < nEnd; n += 2) {
-        const two = n + 1 < N;
-        const w0 = w + <usize>n * stride;
-        const w1 = two ? w0 + stride : w0;
-        let s00: i64 = 0, s01: i64 = 0, s10: i64 = 0, s11: i64 = 0, s20: i64 = 0, s21: i64 = 0, s30: i64 = 0, s31: i64 = 0;
-        for (let c = 0; c < q; c++) {
-          const off = <usize>c << 3;
-          const y0 = load<u64>(w0 + off), y1 = load<u64>(w1 + off);
-          const x0 = load<u64>(a0 + off), x1 = load<u64>(a1 + off), x2 = load<u64>(a2 + off), x3 = load<u64>(a3 + off);
-          s00 += popcnt(x0 ^ y0); s01 += popcnt(x0 ^ y1);
-          s10 += popcnt(x1 ^ y0); s11 += popcnt(x1 ^ y1);
-          s20 += popcnt(x2 ^ y0); s21 += popcnt(x2 ^ y1);
-          s30 += popcnt(x3 ^ y0); s31 += popcnt(x3 ^ y1);
+  for (let c0 = 0; c0 < N; c0 += RANGE_COLS) {
+    const cEnd = min(N, c0 + RANGE_COLS);
+    ranges(bits01, pw, theta, sense, c0, cEnd - c0, K);
+    for (let m = 0; m < M; m += 4) {
+      const a0 = a + <usize>m * stride;
+      const a1 = m + 1 < M ? a0 + stride : a0;
+      const a2 = m + 2 < M ? a0 + 2 * stride : a0;
+      const a3 = m + 3 < M ? a0 + 3 * stride : a0;
+      for (let n0 = c0; n0 < cEnd; n0 += 32) {
+        const nEnd = min(cEnd, n0 + 32);
+        let o0: u32 = 0, o1: u32 = 0, o2: u32 = 0, o3: u32 = 0;
+        for (let n = n0; n < nEnd; n += 2) {
+          const two = n + 1 < cEnd;
+          const w0 = w + <usize>n * stride;
+          const w1 = two ? w0 + stride : w0;
+          let s00: i64 = 0, s01: i64 = 0, s10: i64 = 0, s11: i64 = 0, s20: i64 = 0, s21: i64 = 0, s30: i64 = 0, s31: i64 = 0;
+          if (q == 4) {
+            let y0 = load<u64>(w0), y1 = load<u64>(w1);
+            let x0 = load<u64>(a0), x1 = load<u64>(a1), x2 = load<u64>(a2), x3 = load<u64>(a3);
+            s00 = popcnt(x0 ^ y0); s01 = popcnt(x0 ^ y1); s10 = popcnt(x1 ^ y0); s11 = popcnt(x1 ^ y1);
+            s20 = popcnt(x2 ^ y0); s21 = popcnt(x2 ^ y1); s30 = popcnt(x3 ^ y0); s31 = popcnt(x3 ^ y1);
+            y0 = load<u64>(w0, 8); y1 = load<u64>(w1, 8);
+            x0 = load<u64>(a0, 8); x1 = load<u64>(a1, 8); x2 = load<u64>(a2, 8); x3 = load<u64>(a3, 8);
+            s00 += popcnt(x0 ^ y0); s01 += popcnt(x0 ^ y1); s10 += popcnt(x1 ^ y0); s11 += popcnt(x1 ^ y1);
+            s20 += popcnt(x2 ^ y0); s21 += popcnt(x2 ^ y1); s30 += popcnt(x3 ^ y0); s31 += popcnt(x3 ^ y1);
+            y0 = load<u64>(w0, 16); y1 = load<u64>(w1, 16);
+            x0 = load<u64>(a0, 16); x1 = load<u64>(a1, 16); x2 = load<u64>(a2, 16); x3 = load<u64>(a3, 16);
+            s00 += popcnt(x0 ^ y0); s01 += popcnt(x0 ^ y1); s10 += popcnt(x1 ^ y0); s11 += popcnt(x1 ^ y1);
+            s20 += popcnt(x2 ^ y0); s21 += popcnt(x2 ^ y1); s30 += popcnt(x3 ^ y0); s31 += popcnt(x3 ^ y1);
+            y0 = load<u64>(w0, 24); y1 = load<u64>(w1, 24);
+            x0 = load<u64>(a0, 24); x1 = load<u64>(a1, 24); x2 = load<u64>(a2, 24); x3 = load<u64>(a3, 24);
+            s00 += popcnt(x0 ^ y0); s01 += popcnt(x0 ^ y1); s10 += popcnt(x1 ^ y0); s11 += popcnt(x1 ^ y1);
+            s20 += popcnt(x2 ^ y0); s21 += popcnt(x2 ^ y1); s30 += popcnt(x3 ^ y0); s31 += popcnt(x3 ^ y1);
+          } else {
+            for (let c = 0; c < q; c++) {
+              const off = <usize>c << 3;
+              const y0 = load<u64>(w0 + off), y1 = load<u64>(w1 + off);
+              const x0 = load<u64>(a0 + off), x1 = load<u64>(a1 + off), x2 = load<u64>(a2 + off), x3 = load<u64>(a3 + off);
+              s00 += popcnt(x0 ^ y0); s01 += popcnt(x0 ^ y1);
+              s10 += popcnt(x1 ^ y0); s11 += popcnt(x1 ^ y1);
+              s20 += popcnt(x2 ^ y0); s21 += popcnt(x2 ^ y1);
+              s30 += popcnt(x3 ^ y0); s31 += popcnt(x3 ^ y1);
+            }
+          }
+          const j0 = n - c0, b0 = n - n0, b1 = b0 + 1;
+          const j1 = two ? j0 + 1 : j0;
+          const v1: u32 = two ? 1 : 0; // a missing last column sets no bit (padding stays 0)
+          o0 |= (inRange(s00, j0) << b0) | ((inRange(s01, j1) & v1) << b1);
+          o1 |= (inRange(s10, j0) << b0) | ((inRange(s11, j1) & v1) << b1);
+          o2 |= (inRange(s20, j0) << b0) | ((inRange(s21, j1) & v1) << b1);
+          o3 |= (inRange(s30, j0) << b0) | ((inRange(s31, j1) & v1) << b1);
         }
-        const base0 = bits01 ? load<i32>(pw + (<usize>n << 2)) : K;
-        const base1 = bits01 ? (two ? load<i32>(pw + (<usize>(n + 1) << 2)) : 0) : K;
-        const k = bits01 ? 1 : 2; // dot = base − k·c
-        const b0 = n - n0, b1 = b0 + 1;
-        const v1: u32 = two ? 1 : 0; // a missing last column sets no bit (padding stays 0)
-        const n1 = two ? n + 1 : n;
-        o0 |= (onBit(base0 - k * <i32>s00, n, theta, sense) << b0) | ((onBit(base1 - k * <i32>s01, n1, theta, sense) & v1) << b1);
-        o1 |= (onBit(base0 - k * <i32>s10, n, theta, sense) << b0) | ((onBit(base1 - k * <i32>s11, n1, theta, sense) & v1) << b1);
-        o2 |= (onBit(base0 - k * <i32>s20, n, theta, sense) << b0) | ((onBit(base1 - k * <i32>s21, n1, theta, sense) & v1) << b1);
-        o3 |= (onBit(base0 - k * <i32>s30, n, theta, sense) << b0) | ((onBit(base1 - k * <i32>s31, n1, theta, sense) & v1) << b1);
+        const col = <usize>(n0 >>> 5) << 2;
+        store<u32>(outBits + ((<usize>m * outWords) << 2) + col, o0);
+        if (m + 1 < M) store<u32>(outBits + ((<usize>(m + 1) * outWords) << 2) + col, o1);
+        if (m + 2 < M) store<u32>(outBits + ((<usize>(m + 2) * outWords) << 2) + col, o2);
+        if (m + 3 < M) store<u32>(outBits + ((<usize>(m + 3) * outWords) << 2) + col, o3);
       }
-      const col = <usize>(n0 >>> 5) << 2;
-      store<u32>(outBits + ((<usize>m * outWords) << 2) + col, o0);
-      if (m + 1 < M) store<u32>(outBits + ((<usize>(m + 1) * outWords) << 2) + col, o1);
-      if (m + 2 < M) store<u32>(outBits + ((<usize>(m + 2) * outWords) << 2) + col, o2);
-      if (m + 3 < M) store<u32>(outBits + ((<usize>(m + 3) * outWords) << 2) + col, o3);
     }
   }
 }

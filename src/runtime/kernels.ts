@@ -90,6 +90,7 @@ export class WasmOps implements IntegerOps {
   /** Float constants (biases, LayerNorm γ/β, site β, scale·q_in) resident in wasm memory. */
   private readonly constants = new WeakMap<Float32Array, number>();
   /** fround(scale[n]·q_in) per (scale, q_in): the dequantisation coefficients of addLinearAndNorm. */
+  private readonly searches = new WeakMap<Float32Array, { scale: number; base2: boolean; alpha: number; bound: number; rows: SoftmaxBitRows }>();
   private readonly coefs = new WeakMap<Float32Array, { qIn: number; coef: Float32Array }>();
   /** `exports`: the raw kernels (benchmarks call them on buffers placed with `heap`). */
   constructor(readonly exports: KernelExports, readonly heap: WasmHeap) {}
@@ -253,7 +254,7 @@ export class WasmOps implements IntegerOps {
     const out = this.heap.scratch(4 * T * outWords);
     this.k.scoreHistograms(pq, pk, dots, T, N, q.wordsPerRow, q.cols, pm, bound, hist, maxes);
     const counts = this.heap.i32(hist, T * span), rowMax = this.heap.i32(maxes, T);
-    const rows = new SoftmaxBitRows(scale, base2, alpha, beta, bound);
+    const rows = this.softmaxRows(scale, base2, alpha, beta, bound);
     if (perTensor) {
       const thresholds = this.heap.i32(thr, T);
       for (let i = 0; i < T; i++) thresholds[i] = rowMax[i] === NO_KEY ? 0 : rows.minOnDot(counts, i * span, rowMax[i]);
@@ -264,6 +265,18 @@ export class WasmOps implements IntegerOps {
       this.k.packProbBits(dots, T, N, maxes, thr, span, pm, pz, pb, alpha, out, outWords);
     }
     return { rows: T, cols: N, wordsPerRow: outWords, data: this.heap.u32(out, T * outWords).slice() };
+  }
+
+  /**
+   * The row search of one probs site, kept across heads and calls: its exp tables depend only on (scale,
+   * base, bound) and the row maximum, which repeat for every head of a layer and every sequence.
+   */
+  private softmaxRows(scale: number, base2: boolean, alpha: number, beta: Float32Array, bound: number): SoftmaxBitRows {
+    const known = this.searches.get(beta);
+    if (known && known.scale === scale && known.base2 === base2 && known.alpha === alpha && known.bound === bound) return known.rows;
+    const rows = new SoftmaxBitRows(scale, base2, alpha, beta, bound);
+    this.searches.set(beta, { scale, base2, alpha, bound, rows });
+    return rows;
   }
 
   thresholdGemm(input: 'signs' | 'bits', a: PackedBits, w: PackedBits, t: FoldedThreshold): PackedBits {
