@@ -87,3 +87,38 @@ export function packProbBits(
     }
   }
 }
+
+/**
+ * One head's context into the T × H float matrix `ctx` at columns off … off + N − 1:
+ * ctx[m, off + n] = f32(scale · dot[m, n]) (float.ts `scoreValues`, f64 product rounded once).
+ */
+export function scaleInto(dots: usize, M: i32, N: i32, scale: f64, ctx: usize, H: i32, off: i32): void {
+  for (let m = 0; m < M; m++) {
+    const d = dots + ((<usize>m * N) << 2);
+    const o = ctx + ((<usize>(m * H + off)) << 2);
+    for (let n = 0; n < N; n++) store<f32>(o + (<usize>n << 2), <f32>(scale * <f64>load<i32>(d + (<usize>n << 2))));
+  }
+}
+
+/**
+ * A binary site's bits of a float matrix x (rows × cols), 32 columns per word, `outWords` per row: signed
+ * x ≥ β[c], unsigned f32(f32(x − β[c]) / α) > 0.5 (float.ts `signBit`, `unsignedBit`).
+ */
+export function packSiteBits(x: usize, rows: i32, cols: i32, signed: i32, alpha: f64, beta: usize, out: usize, outWords: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const row = x + ((<usize>r * cols) << 2);
+    const o = out + ((<usize>r * outWords) << 2);
+    for (let w = 0; w < outWords; w++) {
+      const c0 = w << 5;
+      const end = min(32, cols - c0);
+      let word: u32 = 0;
+      for (let b = 0; b < end; b++) {
+        const c = c0 + b;
+        const v = load<f32>(row + (<usize>c << 2)), be = load<f32>(beta + (<usize>c << 2));
+        const bit = signed ? v >= be : <f64><f32>(<f64><f32>(<f64>v - <f64>be) / alpha) > 0.5;
+        word |= <u32>bit << b;
+      }
+      store<u32>(o + (<usize>w << 2), word);
+    }
+  }
+}

@@ -35,6 +35,13 @@ export interface IntegerOps {
   softmaxBits?(q: PackedBits, k: PackedBits, scale: number, mask: Uint8Array, base2: boolean, alpha: number, beta: Float32Array, bound: number): PackedBits;
   /** Optional fused stage (the wasm engine): LayerNorm of h's rows in place, equal to float.ts `layerNormRows`. */
   layerNorm?(h: Float32Array, rows: number, ln: LayerNormParams, signs?: SignTarget): void;
+  /**
+   * Optional fused stages (the wasm engine): one head's context fround(scale·(P·v)) for {0,1} probabilities P
+   * and ±1 values (as vᵀ rows) into columns off … of a context kept by the ops, then a binary site's bits
+   * of that context; equal to `bitsGemm` + float.ts `scoreValues` + operand.ts `encodeSite`.
+   */
+  headContext?(P: PackedBits, vT: PackedBits, scale: number, H: number, off: number): void;
+  contextBits?(rows: number, cols: number, signed: boolean, alpha: number, beta: Float32Array): PackedBits;
   residualNorm?(input: 'signs' | 'bits', x: PackedBits, w: PackedBits, scale: Float32Array, qIn: number, bias: Float32Array, h: Float32Array, rows: number, ln: LayerNormParams, signs?: SignTarget): void;
 }
 
@@ -204,13 +211,25 @@ function encoderLayer(ops: IntegerOps, model: DeployModel, L: DeployLayer, h: Fl
   const k = linearToSite(ops, u, L.k, L.kOut);
   const v = linearToSite(ops, u, L.v, L.vOut);
   const ctx = ws.ctx;
+  const ctxIn = L.ctxIn, att = L.attention;
+  // P (bits) · v (signs) into a binary context site: the fused stages, when the ops have them
+  const fused = ops.headContext && ops.contextBits && v.kind === 'signs' && (att.variant === 'threshold' || att.probs.kind === 'binary-unsigned')
+    && (ctxIn.kind === 'binary-signed' || ctxIn.kind === 'binary-unsigned');
   for (let a = 0; a < A; a++) {
     const qa = sliceOperand(q, a * d, d), ka = sliceOperand(k, a * d, d), va = sliceOperand(v, a * d, d);
-    const P = headProbs(ops, qa, ka, 1 / Math.sqrt(d), T, mask, L.attention); // from S = qa·kaᵀ/√d
-    const C = scoreValues(scaledProduct(ops, P, transposeOperand(va), 1), ws.head); // (T, d) = Pb·va
+    const P = headProbs(ops, qa, ka, 1 / Math.sqrt(d), T, mask, att); // from S = qa·kaᵀ/√d
+    const vT = transposeOperand(va);
+    if (fused) {
+      if (P.kind !== 'bits' || vT.kind !== 'signs') fail('runtime_attention', `head ${a}: expected {0,1} probabilities and ±1 values`, { received: `${P.kind} × ${vT.kind}` });
+      ops.headContext!(P.bits, vT.bits, 1 * P.scale * vT.scale, H, a * d); // scaledProduct's scale, same order
+      continue;
+    }
+    const C = scoreValues(scaledProduct(ops, P, vT, 1), ws.head); // (T, d) = Pb·va
     for (let t = 0; t < T; t++) ctx.set(C.subarray(t * d, (t + 1) * d), t * H + a * d);
   }
-  const c = encodeSite(ctx, T, H, L.ctxIn);
+  const c: Operand = fused && (ctxIn.kind === 'binary-signed' || ctxIn.kind === 'binary-unsigned')
+    ? { kind: ctxIn.kind === 'binary-signed' ? 'signs' : 'bits', bits: ops.contextBits!(T, H, ctxIn.kind === 'binary-signed', ctxIn.alpha, ctxIn.beta), scale: ctxIn.alpha }
+    : encodeSite(ctx, T, H, ctxIn);
   const f = residualLinear(ops, h, c, L.o, L.ln1, ws, L.ffnIn)!;
   const g = linearToSite(ops, f, L.ffn1, L.ffn2In, L.activation); // ReLU, then {0,1} (BiT)
   return residualLinear(ops, h, g, L.ffn2, L.ln2, ws, next);

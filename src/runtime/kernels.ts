@@ -21,6 +21,8 @@ export interface KernelExports {
   bitsThreshold(x: number, w: number, pw: number, theta: number, sense: number, out: number, M: number, N: number, words: number, K: number, outWords: number): void;
   scoreHistograms(q: number, k: number, dots: number, M: number, N: number, words: number, K: number, mask: number, bound: number, hist: number, maxes: number): void;
   packProbBits(dots: number, M: number, N: number, maxes: number, probs: number, span: number, mask: number, zeroBits: number, beta: number, alpha: number, out: number, outWords: number): void;
+  scaleInto(dots: number, M: number, N: number, scale: number, ctx: number, H: number, off: number): void;
+  packSiteBits(x: number, rows: number, cols: number, signed: number, alpha: number, beta: number, out: number, outWords: number): void;
   packAtLeast(dots: number, M: number, N: number, thr: number, mask: number, zeroBits: number, out: number, outWords: number): void;
   residualNorm(h: number, rows: number, n: number, dots: number, coef: number, bias: number, gamma: number, beta: number, eps: number, signBeta: number, signs: number, signWords: number): void;
 }
@@ -145,8 +147,13 @@ export class WasmOps implements IntegerOps {
     if (!this.constants.has(c)) this.constants.set(c, this.put(c, true));
   }
 
+  /** The attention context (seqLen × hidden f32) assembled head by head in wasm memory. */
+  private context = { ptr: 0, bytes: 0 };
+
   /** Copy every binary weight, threshold and float constant of the fused stages into wasm memory once. */
   preload(model: DeployModel): void {
+    const ctxBytes = 4 * model.shape.seqLen * model.shape.hidden;
+    if (this.context.bytes < ctxBytes) this.context = { ptr: this.heap.persistent(ctxBytes), bytes: ctxBytes };
     this.keep(model.lnEmb.gamma); this.keep(model.lnEmb.beta);
     for (const L of model.layers) {
       for (const ln of [L.ln1, L.ln2]) { this.keep(ln.gamma); this.keep(ln.beta); }
@@ -265,6 +272,31 @@ export class WasmOps implements IntegerOps {
       this.k.packProbBits(dots, T, N, maxes, thr, span, pm, pz, pb, alpha, out, outWords);
     }
     return { rows: T, cols: N, wordsPerRow: outWords, data: this.heap.u32(out, T * outWords).slice() };
+  }
+
+  /**
+   * One head's context P·v into columns off … off + d − 1 of the wasm-resident context (T × H):
+   * fround(scale · dot) of `bitsGemm(P, vT)`, as float.ts `scoreValues` stores it.
+   */
+  headContext(P: PackedBits, vT: PackedBits, scale: number, H: number, off: number): void {
+    WasmOps.sameK(P, vT);
+    if (this.context.bytes < 4 * P.rows * H) fail('runtime_shape', 'the attention context does not fit: preload the model first', { expected: `${P.rows * H} floats`, received: String(this.context.bytes / 4) });
+    this.heap.resetScratch();
+    const pw = this.weight(vT);
+    const px = this.put(P.data, false);
+    const dots = this.heap.scratch(4 * P.rows * vT.rows);
+    this.k.bitsGemm(px, pw.ptr, pw.pw, dots, P.rows, vT.rows, P.wordsPerRow, P.cols);
+    this.k.scaleInto(dots, P.rows, vT.rows, scale, this.context.ptr, H, off);
+  }
+
+  /** The binary site's bits of the context assembled by `headContext` (rows × cols): operand.ts `encodeSite`. */
+  contextBits(rows: number, cols: number, signed: boolean, alpha: number, beta: Float32Array): PackedBits {
+    this.heap.resetScratch();
+    const pb = this.constant(channelBeta(beta, cols));
+    const words = wordsPerRowFor(cols);
+    const out = this.heap.scratch(4 * rows * words);
+    this.k.packSiteBits(this.context.ptr, rows, cols, signed ? 1 : 0, alpha, pb, out, words);
+    return { rows, cols, wordsPerRow: words, data: this.heap.u32(out, rows * words).slice() };
   }
 
   /**

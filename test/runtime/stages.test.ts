@@ -6,8 +6,10 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { createRng, type Rng } from '../../src/common/rng.ts';
 import type { LayerNormParams, PackedBits } from '../../src/format/model.ts';
+import { randomDeployModel } from '../../src/format/random.ts';
 import { emptyBits, setBit } from '../../src/runtime/bits.ts';
-import { addLinearAndNorm, layerNormRows, softmaxBitsFromDots, type SignTarget } from '../../src/runtime/float.ts';
+import { addLinearAndNorm, layerNormRows, scoreValues, softmaxBitsFromDots, type SignTarget } from '../../src/runtime/float.ts';
+import { encodeSite } from '../../src/runtime/operand.ts';
 import type { WasmOps } from '../../src/runtime/kernels.ts';
 import { loadKernels } from '../../src/runtime/kernels-node.ts';
 import { bitsGemmRef, xnorGemmRef } from '../../src/runtime/reference/kernels.ts';
@@ -88,4 +90,27 @@ test('wasm softmax bits equal softmaxBitsFromDots on the reference q·kᵀ dots'
     for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) if ((want.data[i * want.wordsPerRow + (j >>> 5)] >>> (j & 31)) & 1) ones++; else zeros++;
   }
   assert.ok(ones > 1000 && zeros > 1000, `both bit values occur (${ones} ones, ${zeros} zeros)`);
+});
+
+test('wasm head contexts and their site bits equal bitsGemm + scoreValues + encodeSite', () => {
+  const rng = createRng('stage-context');
+  for (const [T, H, A] of [[128, 256, 4], [9, 66, 2], [33, 64, 4], [5, 3, 1]]) {
+    const d = H / A;
+    ops.preload(randomDeployModel({ vocabSize: 10, seqLen: T, hidden: H, heads: A, ffn: 8, layers: 1, numLabels: 2 }, `context-${T}`)); // sizes the context
+    const ctx = new Float32Array(T * H);
+    for (let a = 0; a < A; a++) {
+      const P = randomBits(rng, T, T, 0.2 + 0.6 * rng.next()), vT = randomBits(rng, d, T);
+      const scale = 0.05 + rng.next();
+      const C = scoreValues({ dots: bitsGemmRef(P, vT), scale, bound: T });
+      for (let t = 0; t < T; t++) ctx.set(C.subarray(t * d, (t + 1) * d), t * H + a * d);
+      ops.headContext(P, vT, scale, H, a * d);
+    }
+    for (const kind of ['binary-signed', 'binary-unsigned'] as const) {
+      const site = { kind, alpha: 0.2 + rng.next(), beta: Float32Array.from({ length: rng.int(2) ? 1 : H }, () => 0.5 * rng.normal()) };
+      const want = encodeSite(ctx, T, H, site);
+      const got = ops.contextBits(T, H, kind === 'binary-signed', site.alpha, site.beta);
+      assert.deepEqual(got, want.kind === 'signs' || want.kind === 'bits' ? want.bits : null, `${kind} T=${T} H=${H}`);
+      assert.ok(got.data.some((x) => x !== 0), 'some bits set');
+    }
+  }
 });
