@@ -10,10 +10,10 @@ const NO_KEY: i32 = -(1 << 30); // below every dot; float.ts NO_KEY
 /**
  * q: M rows, k: N rows of ±1 (`words` u32 each, K bits); dots: i32 M×N = K − 2·popcount(q XOR k);
  * mask: u8[N] (1 = key present); hist: i32 M×(2·bound + 1), hist[m, dot + bound] = keys with that dot;
- * maxes: i32[M], the row's largest dot over present keys (NO_KEY if none).
+ * maxes, mins: i32[M], the row's largest and smallest dot over present keys (NO_KEY, −NO_KEY if none).
  */
 export function scoreHistograms(
-  q: usize, k: usize, dots: usize, M: i32, N: i32, words: i32, K: i32, mask: usize, bound: i32, hist: usize, maxes: usize,
+  q: usize, k: usize, dots: usize, M: i32, N: i32, words: i32, K: i32, mask: usize, bound: i32, hist: usize, maxes: usize, mins: usize,
 ): void {
   xorPopTiles(SINK_XNOR, q, k, M, N, words, K, dots, 0, 0);
   const span = 2 * bound + 1;
@@ -21,15 +21,17 @@ export function scoreHistograms(
   for (let m = 0; m < M; m++) {
     const row = dots + ((<usize>m * N) << 2);
     const h = hist + ((<usize>(m * span + bound)) << 2);
-    let mx = NO_KEY;
+    let mx = NO_KEY, mn = -NO_KEY;
     for (let j = 0; j < N; j++) {
       const on = <i32>load<u8>(mask + <usize>j);
       const d = load<i32>(row + (<usize>j << 2));
       const p = h + (<usize>d << 2);
       store<i32>(p, load<i32>(p) + on);
       mx = select(max(mx, d), mx, on != 0);
+      mn = select(min(mn, d), mn, on != 0);
     }
     store<i32>(maxes + (<usize>m << 2), mx);
+    store<i32>(mins + (<usize>m << 2), mn);
   }
 }
 

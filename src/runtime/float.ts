@@ -298,13 +298,13 @@ export class SoftmaxBitRows {
 
   /**
    * z of a row from its histogram (`count[o + dot + bound]` keys with that dot) and maximum; also the row's
-   * smallest dot with keys, in `minDot`.
+   * smallest dot with keys, in `minDot`. `lowDot` ≤ that smallest dot bounds the scan (no count below it).
    */
-  z(count: Int32Array, o: number, maxDot: number, table: Float64Array): number {
+  z(count: Int32Array, o: number, maxDot: number, table: Float64Array, lowDot = -this.bound): number {
     const { k, base2, bound } = this;
     const max = f(k * maxDot);
     let zd = 0, minDot = maxDot;
-    for (let key = 0; key <= maxDot + bound; key++) {
+    for (let key = 0; key <= maxDot - lowDot; key++) {
       const c = count[o + maxDot - key + bound];
       if (c === 0) continue;
       if (table[key] < 0) table[key] = expOfKey(key, maxDot, k, max, base2);
@@ -318,9 +318,9 @@ export class SoftmaxBitRows {
   minDot = 0;
 
   /** fround(e/z) of a row by key into `p[o + key]`, for the keys of dots present in the row (per-key β). */
-  probsByKey(count: Int32Array, o: number, maxDot: number, p: Float32Array, po: number): void {
+  probsByKey(count: Int32Array, o: number, maxDot: number, p: Float32Array, po: number, lowDot = -this.bound): void {
     const table = this.table(maxDot);
-    const z = this.z(count, o, maxDot, table);
+    const z = this.z(count, o, maxDot, table, lowDot);
     for (let key = 0; key <= maxDot - this.minDot; key++) if (count[o + maxDot - key + this.bound] > 0) p[po + key] = f(table[key] / z);
   }
 
@@ -328,10 +328,10 @@ export class SoftmaxBitRows {
    * Per-tensor β: the bit is non-increasing in key (e falls as dot falls), so a binary search finds the first
    * key whose bit is 0; returns the smallest dot whose bit is 1 (bit 1 ⇔ dot ≥ it).
    */
-  minOnDot(count: Int32Array, o: number, maxDot: number): number {
+  minOnDot(count: Int32Array, o: number, maxDot: number, lowDot = -this.bound): number {
     const { k, base2, alpha } = this;
     const table = this.table(maxDot);
-    const z = this.z(count, o, maxDot, table);
+    const z = this.z(count, o, maxDot, table, lowDot);
     const max = f(k * maxDot);
     let lo = 0, hi = maxDot - this.minDot + 1; // keys in [0, hi); answer in [0, hi]
     while (lo < hi) {

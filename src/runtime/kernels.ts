@@ -19,7 +19,7 @@ export interface KernelExports {
   bitSerialGemm(planes: number, w: number, pw: number, out: number, M: number, N: number, words: number, K: number, bits: number, signed: number): void;
   xnorThreshold(a: number, w: number, theta: number, sense: number, out: number, M: number, N: number, words: number, K: number, outWords: number): void;
   bitsThreshold(x: number, w: number, pw: number, theta: number, sense: number, out: number, M: number, N: number, words: number, K: number, outWords: number): void;
-  scoreHistograms(q: number, k: number, dots: number, M: number, N: number, words: number, K: number, mask: number, bound: number, hist: number, maxes: number): void;
+  scoreHistograms(q: number, k: number, dots: number, M: number, N: number, words: number, K: number, mask: number, bound: number, hist: number, maxes: number, mins: number): void;
   packProbBits(dots: number, M: number, N: number, maxes: number, probs: number, span: number, mask: number, zeroBits: number, beta: number, alpha: number, out: number, outWords: number): void;
   scaleInto(dots: number, M: number, N: number, scale: number, ctx: number, H: number, off: number): void;
   packSiteBits(x: number, rows: number, cols: number, signed: number, alpha: number, beta: number, out: number, outWords: number): void;
@@ -253,22 +253,22 @@ export class WasmOps implements IntegerOps {
     const T = q.rows, N = k.rows, span = 2 * bound + 1;
     const pq = this.put(q.data, false), pk = this.put(k.data, false), pm = this.put(mask, false);
     const pz = this.put(zeroProbBits(N, alpha, beta), false);
-    const dots = this.heap.scratch(4 * T * N), hist = this.heap.scratch(4 * T * span), maxes = this.heap.scratch(4 * T);
+    const dots = this.heap.scratch(4 * T * N), hist = this.heap.scratch(4 * T * span), maxes = this.heap.scratch(4 * T), mins = this.heap.scratch(4 * T);
     const perTensor = beta.length === 1;
     const thr = this.heap.scratch(perTensor ? 4 * T : 4 * T * span); // row thresholds, or fround(e/z) by key
     const pb = perTensor ? 0 : this.constant(beta);
     const outWords = wordsPerRowFor(N);
     const out = this.heap.scratch(4 * T * outWords);
-    this.k.scoreHistograms(pq, pk, dots, T, N, q.wordsPerRow, q.cols, pm, bound, hist, maxes);
-    const counts = this.heap.i32(hist, T * span), rowMax = this.heap.i32(maxes, T);
+    this.k.scoreHistograms(pq, pk, dots, T, N, q.wordsPerRow, q.cols, pm, bound, hist, maxes, mins);
+    const counts = this.heap.i32(hist, T * span), rowMax = this.heap.i32(maxes, T), rowMin = this.heap.i32(mins, T);
     const rows = this.softmaxRows(scale, base2, alpha, beta, bound);
     if (perTensor) {
       const thresholds = this.heap.i32(thr, T);
-      for (let i = 0; i < T; i++) thresholds[i] = rowMax[i] === NO_KEY ? 0 : rows.minOnDot(counts, i * span, rowMax[i]);
+      for (let i = 0; i < T; i++) thresholds[i] = rowMax[i] === NO_KEY ? 0 : rows.minOnDot(counts, i * span, rowMax[i], rowMin[i]);
       this.k.packAtLeast(dots, T, N, thr, pm, pz, out, outWords);
     } else {
       const probs = this.heap.f32(thr, T * span);
-      for (let i = 0; i < T; i++) if (rowMax[i] !== NO_KEY) rows.probsByKey(counts, i * span, rowMax[i], probs, i * span);
+      for (let i = 0; i < T; i++) if (rowMax[i] !== NO_KEY) rows.probsByKey(counts, i * span, rowMax[i], probs, i * span, rowMin[i]);
       this.k.packProbBits(dots, T, N, maxes, thr, span, pm, pz, pb, alpha, out, outWords);
     }
     return { rows: T, cols: N, wordsPerRow: outWords, data: this.heap.u32(out, T * outWords).slice() };
