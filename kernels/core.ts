@@ -51,6 +51,13 @@ export const SINK_PLANE_ACC: i32 = 3; // out[m,n] += weight·(pw[n] − c)
 ): void {
   const stride = <usize>words << 2;
   const q = (K + 63) >> 6; // u64 per row holding bits (the rest of the row is zero padding)
+  if (q == 1) { // one word per row (attention heads of ≤ 64): a row of activations against every weight row
+    for (let m = 0; m < M; m++) {
+      const x = load<u64>(a + <usize>m * stride);
+      for (let n = 0; n < N; n++) emit(sink, <i32>popcnt(x ^ load<u64>(w + <usize>n * stride)), m, n, N, K, out, pw, weight);
+    }
+    return;
+  }
   for (let m = 0; m < M; m += 4) {
     const a0 = a + <usize>m * stride;
     const a1 = m + 1 < M ? a0 + stride : a0;
