@@ -79,12 +79,12 @@ export function packAtLeast(dots: usize, M: i32, N: i32, thr: usize, mask: usize
 }
 
 /**
- * Per-key β on the probs site: bits[m, j] = unsignedBit(p, α, β[j]) = f32(f32(p − β[j]) / α) > 0.5 with
- * p = probs[m, maxes[m] − dot[m, j]] (the row's fround(e/z) by key, from TypeScript), for present keys;
- * zeroBits[j] for masked ones. Same f32 roundings as float.ts `unsignedBit`.
+ * Per-key β on the probs site: bits[m, j] = p ≥ pmin[j] with p = probs[m, maxes[m] − dot[m, j]] (the row's
+ * fround(e/z) by key, from TypeScript) and pmin[j] the smallest p whose unsignedBit(p, α, β[j]) is 1
+ * (float.ts `unsignedBitMinimum`), for present keys; zeroBits[j] for masked ones.
  */
 export function packProbBits(
-  dots: usize, M: i32, N: i32, maxes: usize, probs: usize, span: i32, mask: usize, zeroBits: usize, beta: usize, alpha: f64, out: usize, outWords: i32,
+  dots: usize, M: i32, N: i32, maxes: usize, probs: usize, span: i32, mask: usize, zeroBits: usize, pmin: usize, out: usize, outWords: i32,
 ): void {
   for (let m = 0; m < M; m++) {
     const row = dots + ((<usize>m * N) << 2);
@@ -99,9 +99,7 @@ export function packProbBits(
         const j = j0 + b;
         const on = <u32>load<u8>(mask + <usize>j);
         const key = min(max(mx - load<i32>(row + (<usize>j << 2)), 0), span - 1); // clamped for masked keys
-        const p = <f64>load<f32>(pr + (<usize>key << 2));
-        const u = <f64><f32>(<f64><f32>(p - <f64>load<f32>(beta + (<usize>j << 2))) / alpha);
-        const bit = (on & <u32>(u > 0.5)) | ((on ^ 1) & <u32>load<u8>(zeroBits + <usize>j));
+        const bit = (on & <u32>(load<f32>(pr + (<usize>key << 2)) >= load<f32>(pmin + (<usize>j << 2)))) | ((on ^ 1) & <u32>load<u8>(zeroBits + <usize>j));
         word |= bit << b;
       }
       store<u32>(o + (<usize>w << 2), word);

@@ -107,6 +107,24 @@ export function unsignedBit(x: number, alpha: number, beta: number): boolean {
   return f(f(x - beta) / alpha) > 0.5;
 }
 
+/**
+ * The smallest float32 p in [0, 1] whose unsignedBit(p, α, β) is 1, or Infinity if none: for α > 0 the bit is
+ * non-decreasing in p (fround, x − β, /α and > 0.5 are monotone), so for p in [0, 1] it is p ≥ this value.
+ * Binary search over the bit patterns of +0 … 1 (ordered as integers for non-negative floats).
+ */
+export function unsignedBitMinimum(alpha: number, beta: number): number {
+  const pattern = new Uint32Array(1), value = new Float32Array(pattern.buffer);
+  const ONE = 0x3f800000;
+  let lo = 0, hi = ONE + 1; // answer in [lo, hi]; ONE + 1 = none
+  while (lo < hi) {
+    pattern[0] = (lo + hi) >>> 1;
+    if (unsignedBit(value[0], alpha, beta)) hi = pattern[0]; else lo = pattern[0] + 1;
+  }
+  if (lo > ONE) return Infinity;
+  pattern[0] = lo;
+  return value[0];
+}
+
 /** Round half to even (as torch.round). */
 export function roundHalfEven(x: number): number {
   const r = Math.round(x);

@@ -7,7 +7,7 @@
 import { fail } from '../common/errors.ts';
 import { wordsPerRowFor, type DeployModel, type FoldedThreshold, type LayerNormParams, type PackedBits } from '../format/model.ts';
 import type { IntegerOps } from './forward.ts';
-import { channelBeta, NO_KEY, SoftmaxBitRows, zeroProbBits, type SignTarget } from './float.ts';
+import { channelBeta, NO_KEY, SoftmaxBitRows, unsignedBitMinimum, zeroProbBits, type SignTarget } from './float.ts';
 
 /** The module's exports (pointers are byte offsets into `memory`). */
 export interface KernelExports {
@@ -20,7 +20,7 @@ export interface KernelExports {
   xnorThreshold(a: number, w: number, theta: number, sense: number, out: number, M: number, N: number, words: number, K: number, outWords: number): void;
   bitsThreshold(x: number, w: number, pw: number, theta: number, sense: number, out: number, M: number, N: number, words: number, K: number, outWords: number): void;
   scoreHistograms(q: number, k: number, dots: number, M: number, N: number, words: number, K: number, mask: number, bound: number, hist: number, maxes: number, mins: number): void;
-  packProbBits(dots: number, M: number, N: number, maxes: number, probs: number, span: number, mask: number, zeroBits: number, beta: number, alpha: number, out: number, outWords: number): void;
+  packProbBits(dots: number, M: number, N: number, maxes: number, probs: number, span: number, mask: number, zeroBits: number, pmin: number, out: number, outWords: number): void;
   scaleInto(dots: number, M: number, N: number, scale: number, ctx: number, H: number, off: number): void;
   packSiteBits(x: number, rows: number, cols: number, signed: number, alpha: number, beta: number, out: number, outWords: number): void;
   packAtLeast(dots: number, M: number, N: number, thr: number, mask: number, zeroBits: number, out: number, outWords: number): void;
@@ -93,6 +93,7 @@ export class WasmOps implements IntegerOps {
   private readonly constants = new WeakMap<Float32Array, number>();
   /** fround(scale[n]·q_in) per (scale, q_in): the dequantisation coefficients of addLinearAndNorm. */
   private readonly searches = new WeakMap<Float32Array, { scale: number; base2: boolean; alpha: number; bound: number; rows: SoftmaxBitRows }>();
+  private readonly minima = new WeakMap<Float32Array, { alpha: number; pmin: Float32Array }>();
   private readonly coefs = new WeakMap<Float32Array, { qIn: number; coef: Float32Array }>();
   /** `exports`: the raw kernels (benchmarks call them on buffers placed with `heap`). */
   constructor(readonly exports: KernelExports, readonly heap: WasmHeap) {}
@@ -245,7 +246,7 @@ export class WasmOps implements IntegerOps {
    * Binarized softmax probabilities (T × N bits) of one head from ±1 rows q (T) and k (N): the dots, row
    * maxima and histograms in wasm (`scoreHistograms`); per row, by float.ts `SoftmaxBitRows` (exp in
    * TypeScript), the smallest "on" dot (per-tensor β; bits by `packAtLeast`) or fround(e/z) per distinct dot
-   * (per-key β; bits by `packProbBits`). Equal to `softmaxBitsFromDots` on `xnorGemm(q, k)` bit for bit.
+   * (per-key β; bits by `packProbBits`, against float.ts `unsignedBitMinimum` per key). Equal to `softmaxBitsFromDots` on `xnorGemm(q, k)` bit for bit.
    */
   softmaxBits(q: PackedBits, k: PackedBits, scale: number, mask: Uint8Array, base2: boolean, alpha: number, beta: Float32Array, bound: number): PackedBits {
     WasmOps.sameK(q, k);
@@ -256,7 +257,7 @@ export class WasmOps implements IntegerOps {
     const dots = this.heap.scratch(4 * T * N), hist = this.heap.scratch(4 * T * span), maxes = this.heap.scratch(4 * T), mins = this.heap.scratch(4 * T);
     const perTensor = beta.length === 1;
     const thr = this.heap.scratch(perTensor ? 4 * T : 4 * T * span); // row thresholds, or fround(e/z) by key
-    const pb = perTensor ? 0 : this.constant(beta);
+    const pb = perTensor ? 0 : this.constant(this.probMinimum(alpha, beta));
     const outWords = wordsPerRowFor(N);
     const out = this.heap.scratch(4 * T * outWords);
     this.k.scoreHistograms(pq, pk, dots, T, N, q.wordsPerRow, q.cols, pm, bound, hist, maxes, mins);
@@ -269,7 +270,7 @@ export class WasmOps implements IntegerOps {
     } else {
       const probs = this.heap.f32(thr, T * span);
       for (let i = 0; i < T; i++) if (rowMax[i] !== NO_KEY) rows.probsByKey(counts, i * span, rowMax[i], probs, i * span, rowMin[i]);
-      this.k.packProbBits(dots, T, N, maxes, thr, span, pm, pz, pb, alpha, out, outWords);
+      this.k.packProbBits(dots, T, N, maxes, thr, span, pm, pz, pb, out, outWords);
     }
     return { rows: T, cols: N, wordsPerRow: outWords, data: this.heap.u32(out, T * outWords).slice() };
   }
@@ -297,6 +298,15 @@ export class WasmOps implements IntegerOps {
     const out = this.heap.scratch(4 * rows * words);
     this.k.packSiteBits(this.context.ptr, rows, cols, signed ? 1 : 0, alpha, pb, out, words);
     return { rows, cols, wordsPerRow: words, data: this.heap.u32(out, rows * words).slice() };
+  }
+
+  /** Per key j, float.ts `unsignedBitMinimum(α, β[j])` (kept per β array and α). */
+  private probMinimum(alpha: number, beta: Float32Array): Float32Array {
+    const known = this.minima.get(beta);
+    if (known?.alpha === alpha) return known.pmin;
+    const pmin = beta.map((b) => unsignedBitMinimum(alpha, b));
+    this.minima.set(beta, { alpha, pmin });
+    return pmin;
   }
 
   /**

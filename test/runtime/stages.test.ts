@@ -8,7 +8,7 @@ import { createRng, type Rng } from '../../src/common/rng.ts';
 import type { LayerNormParams, PackedBits } from '../../src/format/model.ts';
 import { randomDeployModel } from '../../src/format/random.ts';
 import { emptyBits, setBit } from '../../src/runtime/bits.ts';
-import { addLinearAndNorm, layerNormRows, scoreValues, softmaxBitsFromDots, type SignTarget } from '../../src/runtime/float.ts';
+import { addLinearAndNorm, layerNormRows, scoreValues, softmaxBitsFromDots, unsignedBit, unsignedBitMinimum, type SignTarget } from '../../src/runtime/float.ts';
 import { encodeSite } from '../../src/runtime/operand.ts';
 import type { WasmOps } from '../../src/runtime/kernels.ts';
 import { loadKernels } from '../../src/runtime/kernels-node.ts';
@@ -113,4 +113,21 @@ test('wasm head contexts and their site bits equal bitsGemm + scoreValues + enco
       assert.ok(got.data.some((x) => x !== 0), 'some bits set');
     }
   }
+});
+
+test('unsignedBitMinimum: for p in [0, 1], unsignedBit(p, α, β) ⇔ p ≥ the minimum', () => {
+  const rng = createRng('stage-bit-minimum');
+  let ones = 0, nones = 0;
+  for (let c = 0; c < 200; c++) {
+    const alpha = 0.001 + rng.next(), beta = Math.fround(c % 20 === 0 ? 2 : 0.3 * rng.normal());
+    const pmin = unsignedBitMinimum(alpha, beta);
+    if (pmin === Infinity) nones++;
+    const near = Number.isFinite(pmin) ? [pmin, Math.fround(pmin * (1 - 2 ** -23)), Math.fround(pmin * (1 + 2 ** -23))] : [];
+    for (const p of [0, 1, ...near, ...Array.from({ length: 20 }, () => Math.fround(rng.next()))]) {
+      if (p > 1) continue;
+      assert.equal(unsignedBit(p, alpha, beta), p >= pmin, `α=${alpha} β=${beta} p=${p}`);
+      if (p >= pmin) ones++;
+    }
+  }
+  assert.ok(ones > 100 && nones > 0, `both outcomes occur (${ones} ones, ${nones} without any)`);
 });
