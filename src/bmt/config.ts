@@ -44,8 +44,11 @@ export const BmtConfigSchema = z
     activation: z.enum(['relu', 'gelu']).default('relu'),
     pow2Scales: z.boolean().default(false),
     weightScale: z.enum(['per-tensor', 'per-channel']).default('per-tensor'),
-    /** Weighted ternary weight splitting: learnable per-channel λ1, λ2 after the split. */
-    wtws: z.boolean().default(true),
+    /**
+     * Weighted ternary weight splitting: learnable per-channel λ1, λ2 after the split. Off by default: in our
+     * ablation (docs/results.md) it beat TWS on first names but lost to it on SpamAssassin.
+     */
+    wtws: z.boolean().default(false),
     /** Optional stepwise activation bits for the ternary stage, e.g. [8, 4, 2]; each step then the final bits. */
     stepwiseBits: z.array(z.union([z.literal(2), z.literal(4), z.literal(8)])).default([]),
     train: z

@@ -44,13 +44,15 @@ export interface RunOptions extends DataSource {
   outDir: string;
   preset?: string;
   configFile?: string;
+  /** Config fields set on top of the preset and the config file. */
+  overrides?: Partial<BmtConfigInput>;
   resume?: boolean;
   teacherCheckpoint?: string;
   quiet?: boolean;
 }
 
 export async function runTraining(o: RunOptions): Promise<RecipeResult> {
-  let config = buildConfig(o.preset ?? 'default', o.configFile ? readConfigOverrides(o.configFile) : {}, o.configFile);
+  let config = buildConfig(o.preset ?? 'default', { ...(o.configFile ? readConfigOverrides(o.configFile) : {}), ...o.overrides }, o.configFile);
   const saved = join(o.outDir, 'config.json');
   if (o.resume && existsSync(saved)) config = parseBmtConfig(JSON.parse(readFileSync(saved, 'utf8')), saved);
   else if (existsSync(saved) && !o.resume) fail('train_out_exists', 'output folder already holds a run; pass --resume to continue it or choose another --out', { file: saved });

@@ -30,7 +30,7 @@ test('folded thresholds: dot ≥ θ ⇔ c·dot + b − β ≥ 0 for every reacha
 // whole SpamAssassin test split; logits agree within float rounding.
 for (const recipe of ['bmt', 'direct'] as RecipeName[]) {
   test(`exported ${recipe} model: runtime referenceForward = training forward on the SpamAssassin test split`, () => {
-    const c = resolvePreset('tiny', { vocabSize: 400, train: { maxTrainExamples: 300, epochs: { fp32: 2, ternary: 1, binary: 1 } } });
+    const c = resolvePreset('tiny', { vocabSize: 400, wtws: true, train: { maxTrainExamples: 300, epochs: { fp32: 2, ternary: 1, binary: 1 } } });
     const { data, tokenizer } = prepareData({ dataset: 'spamassassin' }, c);
     const { final } = trainRecipe({ recipe, config: c, data, quiet: true });
     const model = toDeployModel(final, tokenizer.toJSON());
