@@ -141,3 +141,46 @@ export function packSiteBits(x: usize, rows: i32, cols: i32, signed: i32, alpha:
     }
   }
 }
+
+/**
+ * Columns start … start + cols − 1 of packed rows (`srcWords` u32 each) as rows of their own (`dstWords` u32,
+ * padding 0): one head's slice of Q, K or V. Twin: src/runtime/bits.ts `sliceColumns`.
+ */
+export function sliceBits(src: usize, rows: i32, srcWords: i32, start: i32, cols: i32, dst: usize, dstWords: i32): void {
+  const shift = <u32>(start & 31);
+  const w0 = start >>> 5;
+  const words = (cols + 31) >>> 5;
+  const rem = cols & 31;
+  for (let r = 0; r < rows; r++) {
+    const s = src + ((<usize>(r * srcWords + w0)) << 2);
+    const d = dst + ((<usize>r * dstWords) << 2);
+    for (let i = 0; i < dstWords; i++) {
+      let word: u32 = 0;
+      if (i < words) {
+        word = load<u32>(s + (<usize>i << 2)) >>> shift;
+        if (shift != 0 && w0 + i + 1 < srcWords) word |= load<u32>(s + (<usize>(i + 1) << 2)) << (32 - shift);
+        if (rem != 0 && i == words - 1) word &= (<u32>1 << rem) - 1;
+      }
+      store<u32>(d + (<usize>i << 2), word);
+    }
+  }
+}
+
+/** The transpose of packed rows (rows × cols, `srcWords` u32 per row) into cols rows of `dstWords` u32. Twin: bits.ts `transposeBits`. */
+export function transposeBits(src: usize, rows: i32, cols: i32, srcWords: i32, dst: usize, dstWords: i32): void {
+  memory.fill(dst, 0, (<usize>cols * dstWords) << 2);
+  for (let r = 0; r < rows; r++) {
+    const s = src + ((<usize>r * srcWords) << 2);
+    const bit: u32 = <u32>1 << (r & 31);
+    const col = <usize>(r >>> 5) << 2;
+    for (let i = 0; i < srcWords; i++) {
+      let w = load<u32>(s + (<usize>i << 2));
+      while (w != 0) { // visit set bits only
+        const c = (i << 5) + <i32>ctz(w);
+        const p = dst + ((<usize>c * dstWords) << 2) + col;
+        store<u32>(p, load<u32>(p) | bit);
+        w &= w - 1;
+      }
+    }
+  }
+}

@@ -37,9 +37,11 @@ export interface IntegerOps {
   layerNorm?(h: Float32Array, rows: number, ln: LayerNormParams, signs?: SignTarget): void;
   /**
    * Optional fused stages (the wasm engine): one head's context fround(scale·(P·v)) for {0,1} probabilities P
-   * and ±1 values (as vᵀ rows) into columns off … of a context kept by the ops, then a binary site's bits
+   * and ±1 values (as vᵀ rows) into columns off … of a context kept by the ops, or every head of softmax
+   * attention from ±1 q, k, v at once (`softmaxBits` then `headContext` per head), then a binary site's bits
    * of that context; equal to `bitsGemm` + float.ts `scoreValues` + operand.ts `encodeSite`.
    */
+  attention?(q: PackedBits, k: PackedBits, v: PackedBits, heads: number, scale: number, ctxScale: number, mask: Uint8Array, base2: boolean, alpha: number, beta: Float32Array): void;
   headContext?(P: PackedBits, vT: PackedBits, scale: number, H: number, off: number): void;
   contextBits?(rows: number, cols: number, signed: boolean, alpha: number, beta: Float32Array): PackedBits;
   residualNorm?(input: 'signs' | 'bits', x: PackedBits, w: PackedBits, scale: Float32Array, qIn: number, bias: Float32Array, h: Float32Array, rows: number, ln: LayerNormParams, signs?: SignTarget): void;
@@ -215,7 +217,10 @@ function encoderLayer(ops: IntegerOps, model: DeployModel, L: DeployLayer, h: Fl
   // P (bits) · v (signs) into a binary context site: the fused stages, when the ops have them
   const fused = ops.headContext && ops.contextBits && v.kind === 'signs' && (att.variant === 'threshold' || att.probs.kind === 'binary-unsigned')
     && (ctxIn.kind === 'binary-signed' || ctxIn.kind === 'binary-unsigned');
-  for (let a = 0; a < A; a++) {
+  const probs = att.probs;
+  const whole = fused && ops.attention && att.variant !== 'threshold' && q.kind === 'signs' && k.kind === 'signs' && v.kind === 'signs' && probs.kind === 'binary-unsigned';
+  if (whole) ops.attention!(q.bits, k.bits, v.bits, A, 1 / Math.sqrt(d) * q.scale * k.scale, 1 * probs.alpha * v.scale, mask, att.variant === 'shift-softmax', probs.alpha, probs.beta);
+  for (let a = 0; a < (whole ? 0 : A); a++) {
     const qa = sliceOperand(q, a * d, d), ka = sliceOperand(k, a * d, d), va = sliceOperand(v, a * d, d);
     const P = headProbs(ops, qa, ka, 1 / Math.sqrt(d), T, mask, att); // from S = qa·kaᵀ/√d
     const vT = transposeOperand(va);

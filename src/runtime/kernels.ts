@@ -21,6 +21,8 @@ export interface KernelExports {
   bitsThreshold(x: number, w: number, pw: number, theta: number, sense: number, out: number, M: number, N: number, words: number, K: number, outWords: number): void;
   scoreHistograms(q: number, k: number, dots: number, M: number, N: number, words: number, K: number, mask: number, bound: number, hist: number, maxes: number, mins: number): void;
   packProbBits(dots: number, M: number, N: number, maxes: number, probs: number, span: number, mask: number, zeroBits: number, pmin: number, out: number, outWords: number): void;
+  sliceBits(src: number, rows: number, srcWords: number, start: number, cols: number, dst: number, dstWords: number): void;
+  transposeBits(src: number, rows: number, cols: number, srcWords: number, dst: number, dstWords: number): void;
   scaleInto(dots: number, M: number, N: number, scale: number, ctx: number, H: number, off: number): void;
   packSiteBits(x: number, rows: number, cols: number, signed: number, alpha: number, beta: number, out: number, outWords: number): void;
   packAtLeast(dots: number, M: number, N: number, thr: number, mask: number, zeroBits: number, out: number, outWords: number): void;
@@ -75,6 +77,11 @@ export class WasmHeap {
 }
 
 interface PlacedWeight { ptr: number; pw: number }
+/** Pointers of one call's probability scratch (`WasmOps.probScratch`). */
+interface ProbScratch {
+  T: number; N: number; span: number; perTensor: boolean; outWords: number;
+  mask: number; zeroBits: number; pmin: number; dots: number; hist: number; maxes: number; mins: number; thr: number; out: number;
+}
 interface PlacedThreshold { theta: number; sense: number }
 
 /** The wasm kernels as `IntegerOps`, with model weights resident in wasm memory. */
@@ -251,28 +258,70 @@ export class WasmOps implements IntegerOps {
   softmaxBits(q: PackedBits, k: PackedBits, scale: number, mask: Uint8Array, base2: boolean, alpha: number, beta: Float32Array, bound: number): PackedBits {
     WasmOps.sameK(q, k);
     this.heap.resetScratch();
-    const T = q.rows, N = k.rows, span = 2 * bound + 1;
-    const pq = this.put(q.data, false), pk = this.put(k.data, false), pm = this.put(mask, false);
-    const pz = this.put(zeroProbBits(N, alpha, beta), false);
-    const dots = this.heap.scratch(4 * T * N), hist = this.heap.scratch(4 * T * span), maxes = this.heap.scratch(4 * T), mins = this.heap.scratch(4 * T);
-    const perTensor = beta.length === 1;
-    const thr = this.heap.scratch(perTensor ? 4 * T : 4 * T * span); // row thresholds, or fround(e/z) by key
-    const pb = perTensor ? 0 : this.constant(this.probMinimum(alpha, beta));
-    const outWords = wordsPerRowFor(N);
-    const out = this.heap.scratch(4 * T * outWords);
-    this.k.scoreHistograms(pq, pk, dots, T, N, q.wordsPerRow, q.cols, pm, bound, hist, maxes, mins);
-    const counts = this.heap.i32(hist, T * span), rowMax = this.heap.i32(maxes, T), rowMin = this.heap.i32(mins, T);
-    const rows = this.softmaxRows(scale, base2, alpha, beta, bound);
-    if (perTensor) {
-      const thresholds = this.heap.i32(thr, T);
-      for (let i = 0; i < T; i++) thresholds[i] = rowMax[i] === NO_KEY ? 0 : rows.minOnDot(counts, i * span, rowMax[i], rowMin[i]);
-      this.k.packAtLeast(dots, T, N, thr, pm, pz, out, outWords);
-    } else {
-      const probs = this.heap.f32(thr, T * span);
-      for (let i = 0; i < T; i++) if (rowMax[i] !== NO_KEY) rows.probsByKey(counts, i * span, rowMax[i], probs, i * span, rowMin[i]);
-      this.k.packProbBits(dots, T, N, maxes, thr, span, pm, pz, pb, out, outWords);
+    const pq = this.put(q.data, false), pk = this.put(k.data, false);
+    const s = this.probScratch(q.rows, k.rows, mask, alpha, beta, bound);
+    this.probBits(s, pq, pk, q.wordsPerRow, q.cols, scale, base2, alpha, beta, bound);
+    return { rows: q.rows, cols: k.rows, wordsPerRow: s.outWords, data: this.heap.u32(s.out, q.rows * s.outWords).slice() };
+  }
+
+  /**
+   * Every head of softmax attention into the wasm-resident context (then `contextBits`): per head a the
+   * columns a·d … of ±1 rows q, k, v (T × H) are sliced in wasm, P = `softmaxBits` of (q_a, k_a) with scores
+   * fround(scale·dot), and P·v_a goes into the context as `headContext(P, v_aᵀ, ctxScale, H, a·d)` would.
+   */
+  attention(q: PackedBits, k: PackedBits, v: PackedBits, heads: number, scale: number, ctxScale: number, mask: Uint8Array, base2: boolean, alpha: number, beta: Float32Array): void {
+    WasmOps.sameK(q, k); WasmOps.sameK(q, v);
+    const T = q.rows, H = q.cols, d = H / heads, dw = wordsPerRowFor(d), tw = wordsPerRowFor(T);
+    if (this.context.bytes < 4 * T * H) fail('runtime_shape', 'the attention context does not fit: preload the model first', { expected: `${T * H} floats`, received: String(this.context.bytes / 4) });
+    this.heap.resetScratch();
+    const pq = this.put(q.data, false), pk = this.put(k.data, false), pv = this.put(v.data, false);
+    const s = this.probScratch(T, T, mask, alpha, beta, d);
+    const qa = this.heap.scratch(4 * T * dw), ka = this.heap.scratch(4 * T * dw), va = this.heap.scratch(4 * T * dw);
+    const vT = this.heap.scratch(4 * d * tw), pw = this.heap.scratch(4 * d), dots = this.heap.scratch(4 * T * d);
+    for (let a = 0; a < heads; a++) {
+      this.k.sliceBits(pq, T, q.wordsPerRow, a * d, d, qa, dw);
+      this.k.sliceBits(pk, T, q.wordsPerRow, a * d, d, ka, dw);
+      this.k.sliceBits(pv, T, q.wordsPerRow, a * d, d, va, dw);
+      this.k.transposeBits(va, T, d, dw, vT, tw);
+      this.k.rowPopcounts(vT, d, tw, pw);
+      this.probBits(s, qa, ka, dw, d, scale, base2, alpha, beta, d);
+      this.k.bitsGemm(s.out, vT, pw, dots, T, d, tw, T);
+      this.k.scaleInto(dots, T, d, ctxScale, this.context.ptr, H, a * d);
     }
-    return { rows: T, cols: N, wordsPerRow: outWords, data: this.heap.u32(out, T * outWords).slice() };
+  }
+
+  /** Scratch for the probabilities of T query rows over N keys, reused by every head of a call. */
+  private probScratch(T: number, N: number, mask: Uint8Array, alpha: number, beta: Float32Array, bound: number): ProbScratch {
+    const span = 2 * bound + 1, perTensor = beta.length === 1, outWords = wordsPerRowFor(N);
+    return {
+      T, N, span, perTensor, outWords,
+      mask: this.put(mask, false),
+      zeroBits: this.put(zeroProbBits(N, alpha, beta), false),
+      pmin: perTensor ? 0 : this.constant(this.probMinimum(alpha, beta)),
+      dots: this.heap.scratch(4 * T * N),
+      hist: this.heap.scratch(4 * T * span),
+      maxes: this.heap.scratch(4 * T),
+      mins: this.heap.scratch(4 * T),
+      thr: this.heap.scratch(perTensor ? 4 * T : 4 * T * span), // row thresholds, or fround(e/z) by key
+      out: this.heap.scratch(4 * T * outWords),
+    };
+  }
+
+  /** Probability bits of q (T rows) against k (N rows) into `s.out` (no allocation: views stay valid). */
+  private probBits(s: ProbScratch, pq: number, pk: number, words: number, K: number, scale: number, base2: boolean, alpha: number, beta: Float32Array, bound: number): void {
+    const { T, N, span } = s;
+    this.k.scoreHistograms(pq, pk, s.dots, T, N, words, K, s.mask, bound, s.hist, s.maxes, s.mins);
+    const counts = this.heap.i32(s.hist, T * span), rowMax = this.heap.i32(s.maxes, T), rowMin = this.heap.i32(s.mins, T);
+    const rows = this.softmaxRows(scale, base2, alpha, beta, bound);
+    if (s.perTensor) {
+      const thresholds = this.heap.i32(s.thr, T);
+      for (let i = 0; i < T; i++) thresholds[i] = rowMax[i] === NO_KEY ? 0 : rows.minOnDot(counts, i * span, rowMax[i], rowMin[i]);
+      this.k.packAtLeast(s.dots, T, N, s.thr, s.mask, s.zeroBits, s.out, s.outWords);
+    } else {
+      const probs = this.heap.f32(s.thr, T * span);
+      for (let i = 0; i < T; i++) if (rowMax[i] !== NO_KEY) rows.probsByKey(counts, i * span, rowMax[i], probs, i * span, rowMin[i]);
+      this.k.packProbBits(s.dots, T, N, s.maxes, s.thr, span, s.mask, s.zeroBits, s.pmin, s.out, s.outWords);
+    }
   }
 
   /**

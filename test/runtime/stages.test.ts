@@ -7,7 +7,7 @@ import { before, test } from 'node:test';
 import { createRng, type Rng } from '../../src/common/rng.ts';
 import type { LayerNormParams, PackedBits } from '../../src/format/model.ts';
 import { randomDeployModel } from '../../src/format/random.ts';
-import { emptyBits, setBit } from '../../src/runtime/bits.ts';
+import { emptyBits, setBit, sliceColumns, transposeBits } from '../../src/runtime/bits.ts';
 import { addLinearAndNorm, layerNormRows, scoreValues, softmaxBitsFromDots, unsignedBit, unsignedBitMinimum, type SignTarget } from '../../src/runtime/float.ts';
 import { encodeSite } from '../../src/runtime/operand.ts';
 import type { WasmOps } from '../../src/runtime/kernels.ts';
@@ -130,4 +130,32 @@ test('unsignedBitMinimum: for p in [0, 1], unsignedBit(p, α, β) ⇔ p ≥ the 
     }
   }
   assert.ok(ones > 100 && nones > 0, `both outcomes occur (${ones} ones, ${nones} without any)`);
+});
+
+test('wasm attention over all heads equals per-head slices, softmaxBitsFromDots, bitsGemm and scoreValues', () => {
+  const rng = createRng('stage-attention');
+  for (const [T, H, A] of [[128, 256, 4], [20, 66, 2], [33, 96, 3]]) {
+    const d = H / A;
+    ops.preload(randomDeployModel({ vocabSize: 10, seqLen: T, hidden: H, heads: A, ffn: 8, layers: 1, numLabels: 2 }, `attention-${T}`));
+    for (const perKey of [false, true]) {
+      const q = randomBits(rng, T, H), k = randomBits(rng, T, H), v = randomBits(rng, T, H);
+      const mask = new Uint8Array(T).map((_, j) => (j < T - 3 || perKey ? 1 : 0));
+      const scale = (0.5 + rng.next()) / Math.sqrt(d), alpha = 0.01 + 0.05 * rng.next(), ctxScale = 0.3 + rng.next();
+      const beta = Float32Array.from({ length: perKey ? T : 1 }, () => 0.01 * rng.normal());
+      const base2 = perKey;
+      const ctx = new Float32Array(T * H);
+      for (let a = 0; a < A; a++) {
+        const qa = sliceColumns(q, a * d, d), ka = sliceColumns(k, a * d, d), vT = transposeBits(sliceColumns(v, a * d, d));
+        const P = emptyBits(T, T);
+        softmaxBitsFromDots(xnorGemmRef(qa, ka), scale, T, mask, base2, alpha, beta, P.data, P.wordsPerRow, d);
+        const C = scoreValues({ dots: bitsGemmRef(P, vT), scale: ctxScale, bound: T });
+        for (let t = 0; t < T; t++) ctx.set(C.subarray(t * d, (t + 1) * d), t * H + a * d);
+      }
+      ops.attention(q, k, v, A, scale, ctxScale, mask, base2, alpha, beta);
+      const site = { kind: 'binary-signed' as const, alpha: 1, beta: Float32Array.from({ length: H }, () => 0.1 * rng.normal()) };
+      const want = encodeSite(ctx, T, H, site);
+      assert.deepEqual(ops.contextBits(T, H, true, 1, site.beta), want.kind === 'signs' ? want.bits : null, `T=${T} H=${H} A=${A} perKey=${perKey}`);
+      assert.ok(ctx.some((x) => x !== 0), 'some context is non-zero');
+    }
+  }
 });
