@@ -21,7 +21,7 @@ import { createRuntime, type SequenceInput } from '../src/runtime/runtime.ts';
 // the background, which under load lands inside the measurements); process-wide, so the workers too.
 setFlagsFromString('--no-liftoff');
 
-const RUNS = Number(process.env.RUNS ?? 25), WARM = 30, BATCH = 32, LAYERS = Number(process.env.LAYERS ?? 4);
+const RUNS = Number(process.env.RUNS ?? 25), WARM = Number(process.env.WARM ?? 150), BATCH = 32, LAYERS = Number(process.env.LAYERS ?? 4);
 const rng = createRng('bench-runtime');
 
 // A real tokenizer in the .bmt so that `bitedge run --text` works; its vocabulary sets the shape's.
