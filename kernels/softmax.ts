@@ -124,6 +124,23 @@ export function scaleInto(dots: usize, M: i32, N: i32, scale: f64, ctx: usize, H
  * x ≥ β[c], unsigned f32(f32(x − β[c]) / α) > 0.5 (float.ts `signBit`, `unsignedBit`).
  */
 export function packSiteBits(x: usize, rows: i32, cols: i32, signed: i32, alpha: f64, beta: usize, out: usize, outWords: i32): void {
+  if (signed != 0 && (cols & 31) == 0) { // x ≥ β four columns at a time
+    for (let r = 0; r < rows; r++) {
+      const row = x + ((<usize>r * cols) << 2);
+      const o = out + ((<usize>r * outWords) << 2);
+      for (let w = 0; w < outWords; w++) {
+        let word: u32 = 0;
+        if ((w << 5) < cols) {
+          for (let b = 0; b < 32; b += 4) {
+            const off = <usize>((w << 5) + b) << 2;
+            word |= <u32>i32x4.bitmask(f32x4.ge(v128.load(row + off), v128.load(beta + off))) << b;
+          }
+        }
+        store<u32>(o + (<usize>w << 2), word);
+      }
+    }
+    return;
+  }
   for (let r = 0; r < rows; r++) {
     const row = x + ((<usize>r * cols) << 2);
     const o = out + ((<usize>r * outWords) << 2);

@@ -80,9 +80,10 @@ export function layerNormRows(x: Float32Array, rows: number, cols: number, ln: L
 export function embeddingSum(model: DeployModel, ids: Int32Array, h: Float32Array = new Float32Array(ids.length * model.shape.hidden)): Float32Array {
   const { hidden: H } = model.shape;
   const T = ids.length;
+  const tokens = model.tokenEmbedding, positions = model.positionEmbedding;
   for (let t = 0; t < T; t++) {
     const tok = ids[t] * H, pos = t * H, o = t * H;
-    for (let c = 0; c < H; c++) h[o + c] = model.tokenEmbedding[tok + c] + model.positionEmbedding[pos + c];
+    for (let c = 0; c < H; c++) h[o + c] = tokens[tok + c] + positions[pos + c];
   }
   return h;
 }
@@ -186,11 +187,12 @@ export function linearFromFloat(signRows: Float32Array[], scales: Float32Array[]
 
 /** y = Wx + b for one vector (pooler, classifier). */
 export function dense(p: DenseParams, x: Float32Array): Float32Array {
-  const y = new Float32Array(p.outFeatures);
-  for (let n = 0; n < p.outFeatures; n++) {
+  const { outFeatures: N, inFeatures: K, weight, bias } = p;
+  const y = new Float32Array(N);
+  for (let n = 0; n < N; n++) {
     let acc = 0;
-    for (let k = 0; k < p.inFeatures; k++) acc += p.weight[n * p.inFeatures + k] * x[k];
-    y[n] = acc + p.bias[n];
+    for (let k = 0; k < K; k++) acc += weight[n * K + k] * x[k];
+    y[n] = acc + bias[n];
   }
   return y;
 }
