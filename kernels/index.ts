@@ -9,4 +9,4 @@ export function heapBase(): usize {
   return __heap_base;
 }
 export { residualNorm } from './norm';
-export { scoreHistograms, packAtLeast, packProbBits, scaleInto, packSiteBits, sliceBits, transposeBits } from './softmax';
+export { scoreHistograms, packAtLeast, packProbBits, scaleInto, packSiteBits, sliceBits, transposeBits, rowSearch } from './softmax';

@@ -201,3 +201,42 @@ export function transposeBits(src: usize, rows: i32, cols: i32, srcWords: i32, d
     }
   }
 }
+
+/**
+ * The per-row search of float.ts `SoftmaxBitRows` with every exp precomputed (`table`: f64, row
+ * (maxDot + bound)·span + key = e of dot maxDot − key, from TypeScript): z = f32(Σ count·e) over the row's dots
+ * from the largest down, then the smallest dot whose bit is 1 into thr[m] (per-tensor β: binary search on
+ * f32(f32(f32(e/z) − β)/α) > 0.5) or f32(e/z) by key into probs (per-key β). Rows without keys are skipped.
+ */
+export function rowSearch(
+  hist: usize, maxes: usize, mins: usize, M: i32, bound: i32, table: usize, perTensor: i32, alpha: f64, beta0: f64, thr: usize, probs: usize,
+): void {
+  const span = 2 * bound + 1;
+  for (let m = 0; m < M; m++) {
+    const maxDot = load<i32>(maxes + (<usize>m << 2));
+    if (maxDot == NO_KEY) { if (perTensor) store<i32>(thr + (<usize>m << 2), 0); continue; }
+    const width = maxDot - load<i32>(mins + (<usize>m << 2)); // keys 0 … width
+    const h = hist + ((<usize>(m * span + maxDot + bound)) << 2); // count of key = load(h − 4·key)
+    const tb = table + ((<usize>(maxDot + bound) * span) << 3);
+    let zd: f64 = 0;
+    for (let key = 0; key <= width; key++) {
+      const c = load<i32>(h - (<usize>key << 2));
+      if (c != 0) zd += <f64>c * load<f64>(tb + (<usize>key << 3));
+    }
+    const z = <f64><f32>zd;
+    if (perTensor) {
+      let lo = 0, hi = width + 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        const p = <f64><f32>(load<f64>(tb + (<usize>mid << 3)) / z);
+        if (<f64><f32>(<f64><f32>(p - beta0) / alpha) > 0.5) lo = mid + 1; else hi = mid;
+      }
+      store<i32>(thr + (<usize>m << 2), maxDot - lo + 1);
+    } else {
+      const pr = probs + ((<usize>m * span) << 2);
+      for (let key = 0; key <= width; key++) {
+        if (load<i32>(h - (<usize>key << 2)) > 0) store<f32>(pr + (<usize>key << 2), <f32>(load<f64>(tb + (<usize>key << 3)) / z));
+      }
+    }
+  }
+}

@@ -317,6 +317,23 @@ export class SoftmaxBitRows {
   }
 
   /**
+   * Every e at once for the wasm row search (kernels/softmax.ts `rowSearch`): entry (maxDot + bound)·span + key
+   * is e of dot maxDot − key, the values `table(maxDot)[key]` holds, for every row maximum in [−bound, bound].
+   */
+  allTables(): Float64Array {
+    const { k, base2, bound, span } = this;
+    const all = new Float64Array(span * span);
+    for (let maxDot = -bound; maxDot <= bound; maxDot++) {
+      const table = this.table(maxDot), max = f(k * maxDot);
+      for (let key = 0; key < span; key++) {
+        if (table[key] < 0) table[key] = expOfKey(key, maxDot, k, max, base2);
+        all[(maxDot + bound) * span + key] = table[key];
+      }
+    }
+    return all;
+  }
+
+  /**
    * z of a row from its histogram (`count[o + dot + bound]` keys with that dot) and maximum; also the row's
    * smallest dot with keys, in `minDot`. `lowDot` ≤ that smallest dot bounds the scan (no count below it).
    */

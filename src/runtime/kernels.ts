@@ -21,6 +21,7 @@ export interface KernelExports {
   bitsThreshold(x: number, w: number, pw: number, theta: number, sense: number, out: number, M: number, N: number, words: number, K: number, outWords: number): void;
   scoreHistograms(q: number, k: number, dots: number, M: number, N: number, words: number, K: number, mask: number, bound: number, hist: number, maxes: number, mins: number): void;
   packProbBits(dots: number, M: number, N: number, maxes: number, probs: number, span: number, mask: number, zeroBits: number, pmin: number, out: number, outWords: number): void;
+  rowSearch(hist: number, maxes: number, mins: number, M: number, bound: number, table: number, perTensor: number, alpha: number, beta0: number, thr: number, probs: number): void;
   sliceBits(src: number, rows: number, srcWords: number, start: number, cols: number, dst: number, dstWords: number): void;
   transposeBits(src: number, rows: number, cols: number, srcWords: number, dst: number, dstWords: number): void;
   scaleInto(dots: number, M: number, N: number, scale: number, ctx: number, H: number, off: number): void;
@@ -77,6 +78,7 @@ export class WasmHeap {
 }
 
 interface PlacedWeight { ptr: number; pw: number }
+const expKey = (scale: number, base2: boolean, bound: number): string => `${scale}|${base2}|${bound}`;
 /** Pointers of one call's probability scratch (`WasmOps.probScratch`). */
 interface ProbScratch {
   T: number; N: number; span: number; perTensor: boolean; outWords: number;
@@ -100,6 +102,8 @@ export class WasmOps implements IntegerOps {
   private readonly constants = new WeakMap<Float32Array, number>();
   /** fround(scale[n]·q_in) per (scale, q_in): the dequantisation coefficients of addLinearAndNorm. */
   private readonly searches = new WeakMap<Float32Array, { scale: number; base2: boolean; alpha: number; bound: number; rows: SoftmaxBitRows }>();
+  /** Wasm pointers of `SoftmaxBitRows.allTables()` per (scale, base, bound), made by `preload`. */
+  private readonly expTables = new Map<string, number>();
   private readonly minima = new WeakMap<Float32Array, { alpha: number; pmin: Float32Array }>();
   private readonly coefs = new WeakMap<Float32Array, { qIn: number; coef: Float32Array }>();
   /** `exports`: the raw kernels (benchmarks call them on buffers placed with `heap`). */
@@ -163,7 +167,20 @@ export class WasmOps implements IntegerOps {
     const ctxBytes = 4 * model.shape.seqLen * model.shape.hidden;
     if (this.context.bytes < ctxBytes) this.context = { ptr: this.heap.persistent(ctxBytes), bytes: ctxBytes };
     this.keep(model.lnEmb.gamma); this.keep(model.lnEmb.beta);
+    const { hidden: H, heads: A } = model.shape, d = H / A;
     for (const L of model.layers) {
+      const att = L.attention, probs = att.probs;
+      if (att.variant !== 'threshold' && L.qOut.kind === 'binary-signed' && L.kOut.kind === 'binary-signed' && probs.kind === 'binary-unsigned') {
+        // the scores' scale exactly as forward.ts computes it: (1/√d · q_scale) · k_scale
+        const scale = 1 / Math.sqrt(d) * L.qOut.alpha * L.kOut.alpha, base2 = att.variant === 'shift-softmax';
+        const key = expKey(scale, base2, d);
+        if (!this.expTables.has(key)) {
+          const all = new SoftmaxBitRows(scale, base2, probs.alpha, probs.beta, d).allTables();
+          const ptr = this.heap.persistent(all.byteLength);
+          new Float64Array(this.heap.memory.buffer, ptr, all.length).set(all);
+          this.expTables.set(key, ptr);
+        }
+      }
       for (const ln of [L.ln1, L.ln2]) { this.keep(ln.gamma); this.keep(ln.beta); }
       for (const [lin, x] of [[L.o, L.ctxIn], [L.ffn2, L.ffn2In]] as const) {
         this.keep(lin.bias);
@@ -312,6 +329,13 @@ export class WasmOps implements IntegerOps {
     const { T, N, span } = s;
     this.k.scoreHistograms(pq, pk, s.dots, T, N, words, K, s.mask, bound, s.hist, s.maxes, s.mins);
     const counts = this.heap.i32(s.hist, T * span), rowMax = this.heap.i32(s.maxes, T), rowMin = this.heap.i32(s.mins, T);
+    const table = this.expTables.get(expKey(scale, base2, bound));
+    if (table !== undefined) { // the whole row search in wasm
+      this.k.rowSearch(s.hist, s.maxes, s.mins, T, bound, table, s.perTensor ? 1 : 0, alpha, beta[0], s.thr, s.thr);
+      if (s.perTensor) this.k.packAtLeast(s.dots, T, N, s.thr, s.mask, s.zeroBits, s.out, s.outWords);
+      else this.k.packProbBits(s.dots, T, N, s.maxes, s.thr, span, s.mask, s.zeroBits, s.pmin, s.out, s.outWords);
+      return;
+    }
     const rows = this.softmaxRows(scale, base2, alpha, beta, bound);
     if (s.perTensor) {
       const thresholds = this.heap.i32(s.thr, T);

@@ -159,3 +159,28 @@ test('wasm attention over all heads equals per-head slices, softmaxBitsFromDots,
     }
   }
 });
+
+test('wasm row search on preloaded exp tables equals softmaxBitsFromDots (the layer scales of a preloaded model)', () => {
+  const rng = createRng('stage-row-search');
+  const shape = { vocabSize: 20, seqLen: 40, hidden: 64, heads: 2, ffn: 32, layers: 2, numLabels: 2 };
+  for (const variant of ['softmax-binary', 'shift-softmax'] as const) {
+    const model = randomDeployModel(shape, `row-search-${variant}`, { sites: 'binary', parts: 1, variants: [variant] });
+    ops.preload(model);
+    const tables = (ops as unknown as { expTables: Map<string, number> }).expTables;
+    const d = shape.hidden / shape.heads, T = shape.seqLen;
+    for (const L of model.layers) {
+      if (L.qOut.kind !== 'binary-signed' || L.kOut.kind !== 'binary-signed' || L.attention.probs.kind !== 'binary-unsigned') assert.fail('binary sites expected');
+      const scale = 1 / Math.sqrt(d) * L.qOut.alpha * L.kOut.alpha;
+      assert.ok(tables.has(`${scale}|${variant === 'shift-softmax'}|${d}`), 'the layer has preloaded tables');
+      for (const perKey of [false, true]) {
+        const probs = { ...L.attention.probs, alpha: 0.005 + 0.05 * rng.next(), beta: Float32Array.from({ length: perKey ? T : 1 }, () => 0.01 * rng.normal()) };
+        const q = randomBits(rng, T, d), k = randomBits(rng, T, d);
+        const mask = new Uint8Array(T).map((_, j) => (j < T - 5 ? 1 : 0));
+        const want = emptyBits(T, T);
+        softmaxBitsFromDots(xnorGemmRef(q, k), scale, T, mask, variant === 'shift-softmax', probs.alpha, probs.beta, want.data, want.wordsPerRow, d);
+        assert.deepEqual(ops.softmaxBits(q, k, scale, mask, variant === 'shift-softmax', probs.alpha, probs.beta, d), want, `${variant} perKey=${perKey}`);
+        assert.ok(want.data.some((x) => x !== 0), 'some bits set');
+      }
+    }
+  }
+});
