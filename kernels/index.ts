@@ -8,5 +8,5 @@ export { xnorThreshold, bitsThreshold } from './threshold';
 export function heapBase(): usize {
   return __heap_base;
 }
-export { residualNorm } from './norm';
+export { residualNorm, embedSum } from './norm';
 export { scoreHistograms, packAtLeast, packProbBits, scaleInto, packSiteBits, sliceBits, transposeBits, rowSearch } from './softmax';

@@ -78,3 +78,15 @@ export function residualNorm(
     }
   }
 }
+
+/** h[t, c] = f32(tok[ids[t], c] + pos[t, c]) for t < T (float.ts `embeddingSum`), four columns at a time. */
+export function embedSum(tok: usize, pos: usize, ids: usize, T: i32, H: i32, h: usize): void {
+  const H4 = H & ~3;
+  for (let t = 0; t < T; t++) {
+    const src = tok + ((<usize>load<i32>(ids + (<usize>t << 2)) * H) << 2);
+    const p = pos + ((<usize>t * H) << 2), o = h + ((<usize>t * H) << 2);
+    let c = 0;
+    for (; c < H4; c += 4) v128.store(o + (<usize>c << 2), f32x4.add(v128.load(src + (<usize>c << 2)), v128.load(p + (<usize>c << 2))));
+    for (; c < H; c++) store<f32>(o + (<usize>c << 2), load<f32>(src + (<usize>c << 2)) + load<f32>(p + (<usize>c << 2)));
+  }
+}

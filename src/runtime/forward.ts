@@ -8,7 +8,7 @@ import { fail } from '../common/errors.ts';
 import type { ActSite, BinaryLinear, DeployLayer, DeployModel, FoldedThreshold, LayerNormParams, PackedBits } from '../format/model.ts';
 import { emptyBits, getBit, setBit } from './bits.ts';
 import {
-  activateInPlace, addAndNorm, channelBeta, addLinearAndNorm, embed, embeddingSum, type SignTarget, siteScale, linearFromDots, linearFromFloat, poolAndClassify, scoreValues, softmaxBitsFromDots, softmaxRows, type Scores,
+  activateInPlace, addAndNorm, channelBeta, addLinearAndNorm, embed, type SignTarget, siteScale, linearFromDots, linearFromFloat, poolAndClassify, scoreValues, softmaxBitsFromDots, softmaxRows, type Scores,
 } from './float.ts';
 import { encodeSite, operandCols, operandRows, operandValues, sliceOperand, transposeOperand, type Operand } from './operand.ts';
 import { thresholdFromDots } from './reference/kernels.ts';
@@ -33,8 +33,8 @@ export interface IntegerOps {
    * `xnorGemm` followed by float.ts `softmaxBitsFromDots`, which runs otherwise.
    */
   softmaxBits?(q: PackedBits, k: PackedBits, scale: number, mask: Uint8Array, base2: boolean, alpha: number, beta: Float32Array, bound: number): PackedBits;
-  /** Optional fused stage (the wasm engine): LayerNorm of h's rows in place, equal to float.ts `layerNormRows`. */
-  layerNorm?(h: Float32Array, rows: number, ln: LayerNormParams, signs?: SignTarget): void;
+  /** Optional fused stage (the wasm engine): the embedding and its LayerNorm into h, equal to float.ts `embed`. */
+  embed?(model: DeployModel, ids: Int32Array, h: Float32Array, signs?: SignTarget): void;
   /**
    * Optional fused stages (the wasm engine): one head's context fround(scale·(P·v)) for {0,1} probabilities P
    * and ±1 values (as vᵀ rows) into columns off … of a context kept by the ops, or every head of softmax
@@ -246,8 +246,9 @@ export function forwardSequence(ops: IntegerOps, model: DeployModel, ids: Int32A
   const { seqLen: T, hidden: H } = model.shape;
   const first = model.layers[0]?.qkvIn;
   const signs = signTarget(first, T, H);
-  const h = ops.layerNorm ? embeddingSum(model, ids, ws.h) : embed(model, ids, ws.h, signs);
-  if (ops.layerNorm) ops.layerNorm(h, T, model.lnEmb, signs);
+  const h = ws.h;
+  if (ops.embed) ops.embed(model, ids, h, signs);
+  else embed(model, ids, h, signs);
   let u = encodedAfterNorm(h, T, H, first, signs);
   model.layers.forEach((L, l) => { u = encoderLayer(ops, model, L, h, mask, ws, u!, model.layers[l + 1]?.qkvIn); });
   return poolAndClassify(model, h);

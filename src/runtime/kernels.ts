@@ -27,6 +27,7 @@ export interface KernelExports {
   scaleInto(dots: number, M: number, N: number, scale: number, ctx: number, H: number, off: number): void;
   packSiteBits(x: number, rows: number, cols: number, signed: number, alpha: number, beta: number, out: number, outWords: number): void;
   packAtLeast(dots: number, M: number, N: number, thr: number, mask: number, zeroBits: number, out: number, outWords: number): void;
+  embedSum(tok: number, pos: number, ids: number, T: number, H: number, h: number): void;
   residualNorm(h: number, rows: number, n: number, dots: number, coef: number, bias: number, gamma: number, beta: number, eps: number, signBeta: number, signs: number, signWords: number): void;
 }
 
@@ -167,6 +168,7 @@ export class WasmOps implements IntegerOps {
     const ctxBytes = 4 * model.shape.seqLen * model.shape.hidden;
     if (this.context.bytes < ctxBytes) this.context = { ptr: this.heap.persistent(ctxBytes), bytes: ctxBytes };
     this.keep(model.lnEmb.gamma); this.keep(model.lnEmb.beta);
+    this.keep(model.tokenEmbedding); this.keep(model.positionEmbedding);
     const { hidden: H, heads: A } = model.shape, d = H / A;
     for (const L of model.layers) {
       const att = L.attention, probs = att.probs;
@@ -249,15 +251,23 @@ export class WasmOps implements IntegerOps {
     this.norm(h, rows, N, ln, signs, dots, this.constant(this.coefficients(scale, qIn)), this.constant(bias));
   }
 
-  /** LayerNorm of h's rows in place (and the next signed site's bits): float.ts `layerNormRows` in wasm. */
-  layerNorm(h: Float32Array, rows: number, ln: LayerNormParams, signs?: SignTarget): void {
+  /**
+   * h = LN_emb(tok[ids] + pos) (and the first layer's signed site bits) with the embeddings resident in wasm
+   * memory: float.ts `embed` (`embeddingSum` then `layerNormRows`) in wasm.
+   */
+  embed(model: DeployModel, ids: Int32Array, h: Float32Array, signs?: SignTarget): void {
     this.heap.resetScratch();
-    this.norm(h, rows, ln.gamma.length, ln, signs, 0, 0, 0);
+    const { hidden: H } = model.shape, T = ids.length;
+    const pids = this.put(ids, false);
+    const ph = this.heap.scratch(4 * T * H);
+    this.k.embedSum(this.constant(model.tokenEmbedding), this.constant(model.positionEmbedding), pids, T, H, ph);
+    this.norm(h, T, H, model.lnEmb, signs, 0, 0, 0, ph);
   }
 
-  private norm(h: Float32Array, rows: number, N: number, ln: LayerNormParams, signs: SignTarget | undefined, dots: number, coef: number, pb: number): void {
+  /** Residual (dots ≠ 0) + LayerNorm of h in wasm; h is copied in, unless it is already at `placed`. */
+  private norm(h: Float32Array, rows: number, N: number, ln: LayerNormParams, signs: SignTarget | undefined, dots: number, coef: number, pb: number, placed = 0): void {
     const hv = h.subarray(0, rows * N);
-    const ph = this.put(hv, false);
+    const ph = placed || this.put(hv, false);
     const gamma = this.constant(ln.gamma), beta = this.constant(ln.beta);
     const sb = signs ? this.constant(signs.beta) : 0;
     const pbits = signs ? this.heap.scratch(4 * signs.bits.data.length) : 0;

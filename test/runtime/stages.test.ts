@@ -1,6 +1,6 @@
 // The float stages fused into wasm (kernels/norm.ts, kernels/softmax.ts) against their plain TypeScript
 // twins in src/runtime/float.ts, bit for bit, on random inputs: residual + LayerNorm (+ the next signed
-// site's bits) and LayerNorm alone, widths not a multiple of 4 or 32; binarized softmax from ±1 q, k
+// site's bits) and the embedding with its LayerNorm, widths not a multiple of 4 or 32; binarized softmax from ±1 q, k
 // (per-tensor and per-key β, both bases, masked keys, rows without keys).
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
@@ -8,7 +8,7 @@ import { createRng, type Rng } from '../../src/common/rng.ts';
 import type { LayerNormParams, PackedBits } from '../../src/format/model.ts';
 import { randomDeployModel } from '../../src/format/random.ts';
 import { emptyBits, setBit, sliceColumns, transposeBits } from '../../src/runtime/bits.ts';
-import { addLinearAndNorm, layerNormRows, scoreValues, softmaxBitsFromDots, unsignedBit, unsignedBitMinimum, type SignTarget } from '../../src/runtime/float.ts';
+import { addLinearAndNorm, embed, scoreValues, softmaxBitsFromDots, unsignedBit, unsignedBitMinimum, type SignTarget } from '../../src/runtime/float.ts';
 import { encodeSite } from '../../src/runtime/operand.ts';
 import type { WasmOps } from '../../src/runtime/kernels.ts';
 import { loadKernels } from '../../src/runtime/kernels-node.ts';
@@ -54,18 +54,19 @@ test('wasm residual + LayerNorm (+ sign bits) equals addLinearAndNorm on the ref
   }
 });
 
-test('wasm LayerNorm (+ sign bits) equals layerNormRows', () => {
-  const rng = createRng('stage-norm');
-  for (const [rows, N] of [[128, 256], [4, 66], [3, 33], [2, 5]]) {
+test('wasm embedding + LayerNorm (+ sign bits) equals embed', () => {
+  const rng = createRng('stage-embed');
+  for (const [T, H, A] of [[128, 256, 4], [9, 66, 2], [7, 33, 3]]) {
+    const model = randomDeployModel({ vocabSize: 50, seqLen: T, hidden: H, heads: A, ffn: 8, layers: 1, numLabels: 2 }, `embed-${T}`);
+    ops.preload(model);
     for (const withSigns of [false, true]) {
-      const ln = randomNorm(rng, N);
-      const h0 = floats(rng, rows * N, 0.3, 2);
-      const want = h0.slice(), got = h0.slice();
-      const ts = withSigns ? signTarget(rng, rows, N) : undefined;
-      const ws = ts && { bits: emptyBits(rows, N), beta: ts.beta };
-      layerNormRows(want, rows, N, ln, undefined, ts);
-      ops.layerNorm(got, rows, ln, ws);
-      assert.ok(sameFloats(got, want), `rows=${rows} N=${N}`);
+      const ids = Int32Array.from({ length: T }, () => rng.int(50));
+      const want = new Float32Array(T * H), got = new Float32Array(T * H);
+      const ts = withSigns ? signTarget(rng, T, H) : undefined;
+      const ws = ts && { bits: emptyBits(T, H), beta: ts.beta };
+      embed(model, ids, want, ts);
+      ops.embed(model, ids, got, ws);
+      assert.ok(sameFloats(got, want), `T=${T} H=${H}`);
       if (ts && ws) assert.deepEqual(ws.bits, ts.bits);
     }
   }
@@ -173,7 +174,7 @@ test('wasm row search on preloaded exp tables equals softmaxBitsFromDots (the la
       const scale = 1 / Math.sqrt(d) * L.qOut.alpha * L.kOut.alpha;
       assert.ok(tables.has(`${scale}|${variant === 'shift-softmax'}|${d}`), 'the layer has preloaded tables');
       for (const perKey of [false, true]) {
-        const probs = { ...L.attention.probs, alpha: 0.005 + 0.05 * rng.next(), beta: Float32Array.from({ length: perKey ? T : 1 }, () => 0.01 * rng.normal()) };
+        const probs = { alpha: 0.005 + 0.05 * rng.next(), beta: Float32Array.from({ length: perKey ? T : 1 }, () => 0.01 * rng.normal()) };
         const q = randomBits(rng, T, d), k = randomBits(rng, T, d);
         const mask = new Uint8Array(T).map((_, j) => (j < T - 5 ? 1 : 0));
         const want = emptyBits(T, T);
