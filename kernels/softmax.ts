@@ -59,6 +59,23 @@ export function scoreHistograms(
  * M rows of `outWords` u32, padding 0.
  */
 export function packAtLeast(dots: usize, M: i32, N: i32, thr: usize, mask: usize, zeroBits: usize, out: usize, outWords: i32): void {
+  let present = 0;
+  for (let j = 0; j < N; j++) present += <i32>load<u8>(mask + <usize>j);
+  if (present == N && (N & 31) == 0) { // every key present, whole words: four comparisons at a time
+    for (let m = 0; m < M; m++) {
+      const row = dots + ((<usize>m * N) << 2);
+      const t = i32x4.splat(load<i32>(thr + (<usize>m << 2)));
+      const o = out + ((<usize>m * outWords) << 2);
+      for (let w = 0; w < outWords; w++) {
+        let word: u32 = 0;
+        if ((w << 5) < N) {
+          for (let b = 0; b < 32; b += 4) word |= <u32>i32x4.bitmask(i32x4.ge_s(v128.load(row + (<usize>((w << 5) + b) << 2)), t)) << b;
+        }
+        store<u32>(o + (<usize>w << 2), word);
+      }
+    }
+    return;
+  }
   for (let m = 0; m < M; m++) {
     const row = dots + ((<usize>m * N) << 2);
     const t = load<i32>(thr + (<usize>m << 2));
