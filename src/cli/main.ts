@@ -4,24 +4,27 @@
  */
 import { BitedgeError } from '../common/errors.ts';
 import type { Command } from './command.ts';
-import { dataCommand } from './data.ts';
-import { tokenizerCommand } from './tokenizer.ts';
-import { trainCommand } from './train.ts';
-import { evalCommand } from './eval.ts';
-import { exportCommand } from './export.ts';
-import { inspectCommand } from './inspect.ts';
-import { runCommand } from './run.ts';
-import { hwCommand } from './hw.ts';
-import { simCommand } from './sim.ts';
-import { exploreCommand } from './explore.ts';
-import { codesignCommand } from './codesign.ts';
 
-// One line per subcommand; keep this list in the order of the flow.
-const commands: Command[] = [dataCommand, tokenizerCommand, trainCommand, evalCommand, exportCommand, inspectCommand, runCommand, hwCommand, simCommand, exploreCommand, codesignCommand];
+// One entry per subcommand, in the order of the flow. Each module is imported only when its command
+// runs (or for --help), so `bitedge run` does not load the training engine.
+const commands: [string, () => Promise<Command>][] = [
+  ['data', async () => (await import('./data.ts')).dataCommand],
+  ['tokenizer', async () => (await import('./tokenizer.ts')).tokenizerCommand],
+  ['train', async () => (await import('./train.ts')).trainCommand],
+  ['eval', async () => (await import('./eval.ts')).evalCommand],
+  ['export', async () => (await import('./export.ts')).exportCommand],
+  ['inspect', async () => (await import('./inspect.ts')).inspectCommand],
+  ['run', async () => (await import('./run.ts')).runCommand],
+  ['hw', async () => (await import('./hw.ts')).hwCommand],
+  ['sim', async () => (await import('./sim.ts')).simCommand],
+  ['explore', async () => (await import('./explore.ts')).exploreCommand],
+  ['codesign', async () => (await import('./codesign.ts')).codesignCommand],
+];
 
-function usage(): string {
-  const width = Math.max(...commands.map((c) => c.name.length), 8);
-  const list = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n');
+async function usage(): Promise<string> {
+  const loaded = await Promise.all(commands.map(([, load]) => load()));
+  const width = Math.max(...loaded.map((c) => c.name.length), 8);
+  const list = loaded.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n');
   return `bitedge: binarized Transformers to 1-bit edge deployment, co-designed with their accelerator
 
 Usage: bitedge <command> [options]
@@ -35,18 +38,19 @@ ${list}
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(usage());
+    process.stdout.write(await usage());
     return name ? 0 : 2;
   }
   if (name === '--version') {
     process.stdout.write('0.1.0\n');
     return 0;
   }
-  const cmd = commands.find((c) => c.name === name);
-  if (!cmd) {
-    process.stderr.write(`bitedge: unknown command '${name}'\n\n${usage()}`);
+  const entry = commands.find(([n]) => n === name);
+  if (!entry) {
+    process.stderr.write(`bitedge: unknown command '${name}'\n\n${await usage()}`);
     return 2;
   }
+  const cmd = await entry[1]();
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(cmd.help.endsWith('\n') ? cmd.help : cmd.help + '\n');
     return 0;
