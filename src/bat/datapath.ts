@@ -7,7 +7,7 @@
  */
 import type { ActSite, BinaryLinear, DeployLayer, DeployModel, PackedBits } from '../format/model.ts';
 import { referenceOps, thresholdFromDots } from '../runtime/reference/kernels.ts';
-import { addAndNorm, dense, layerNormRows, linearFromDots, activateInPlace, siteScale } from '../runtime/float.ts';
+import { addAndNorm, dense, layerNormRows, linearFromDots, activateInPlace, siteScale, softmaxOfRows } from '../runtime/float.ts';
 import { encodeSite, sliceOperand, transposeOperand, operandValues, type Operand } from '../runtime/operand.ts';
 import { wordsPerRowFor } from '../format/model.ts';
 import type { Phase, StageName } from './compiler.ts';
@@ -66,39 +66,6 @@ export function atuProduct(a: Operand, b: Operand, c: number): { values: Float32
   }
   for (let i = 0; i < values.length; i++) values[i] = c * values[i];
   return { values };
-}
-
-/**
- * SFU softmax on `rows` query rows over T keys, masked keys 0, as the runtime's `softmaxRows` computes it:
- * e = fround(exp(fround(S − max))) (or 2^…); z summed in double and rounded once — for integer scores as
- * Σ over distinct dots, from the largest down, of count·e (order-free, a histogram in hardware), for float
- * scores in key order; P = fround(e / z).
- */
-export function softmaxBlock(S: Float32Array, rows: number, T: number, mask: Uint8Array, base2: boolean, dots?: Int32Array): Float32Array {
-  const P = new Float32Array(rows * T), e = new Float64Array(T);
-  for (let i = 0; i < rows; i++) {
-    const o = i * T;
-    let max = -Infinity, maxDot = -Infinity, minDot = Infinity;
-    for (let j = 0; j < T; j++) {
-      if (!mask[j]) continue;
-      if (S[o + j] > max) max = S[o + j];
-      if (dots) { maxDot = Math.max(maxDot, dots[o + j]); minDot = Math.min(minDot, dots[o + j]); }
-    }
-    if (max === -Infinity) continue;
-    for (let j = 0; j < T; j++) {
-      const x = f(S[o + j] - max);
-      e[j] = mask[j] ? f(base2 ? Math.pow(2, x) : Math.exp(x)) : 0;
-    }
-    let z = 0;
-    if (dots) {
-      const count = new Int32Array(maxDot - minDot + 1), eOf = new Float64Array(maxDot - minDot + 1);
-      for (let j = 0; j < T; j++) if (mask[j]) { const key = maxDot - dots[o + j]; count[key]++; eOf[key] = e[j]; }
-      for (let key = 0; key < count.length; key++) if (count[key] > 0) z += count[key] * eOf[key];
-    } else for (let j = 0; j < T; j++) z += e[j];
-    const zf = f(z);
-    for (let j = 0; j < T; j++) P[o + j] = f(e[j] / zf);
-  }
-  return P;
 }
 
 /** Threshold unit after a linear: folded integer thresholds when the linear has them, else the float site. */
@@ -180,7 +147,7 @@ export function createDatapath(model: DeployModel, ids: Int32Array, mask: Uint8A
               for (let i = 0; i < rows; i++) for (let j = 0; j < T; j++) if (mask[j] && S.values[i * T + j] > att.tau!) out.bits.data[i * out.bits.wordsPerRow + (j >>> 5)] |= 1 << (j & 31);
               return out;
             }
-            return encodeSite(softmaxBlock(S.values, rows, T, mask, att.variant === 'shift-softmax', S.dots), rows, T, att.probs);
+            return encodeSite(softmaxOfRows(S.values, S.dots, rows, T, mask, att.variant === 'shift-softmax'), rows, T, att.probs);
           });
           return;
         }

@@ -257,11 +257,14 @@ export function scoreValues(S: Scores, v: Float32Array = new Float32Array('value
  * evaluates from a histogram; for float scores in key order.
  */
 export function softmaxRows(S: Scores, T: number, mask: Uint8Array, base2: boolean): Float32Array {
-  const P = new Float32Array(T * T);
+  return softmaxOfRows(scoreValues(S), 'dots' in S ? S.dots : undefined, T, T, mask, base2);
+}
+
+/** `softmaxRows` on `rows` query rows of T keys (values and, for integer scores, their dots): the BAT SFU's block. */
+export function softmaxOfRows(values: Float32Array, dots: Int32Array | undefined, rows: number, T: number, mask: Uint8Array, base2: boolean): Float32Array {
+  const P = new Float32Array(rows * T);
   const e = new Float64Array(T);
-  const values = scoreValues(S);
-  const dots = 'dots' in S ? S.dots : undefined;
-  for (let i = 0; i < T; i++) {
+  for (let i = 0; i < rows; i++) {
     const o = i * T;
     let max = -Infinity, maxDot = -Infinity, minDot = Infinity;
     for (let j = 0; j < T; j++) {

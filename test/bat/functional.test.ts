@@ -6,7 +6,7 @@ import { randomDeployModel, TINY_SHAPE, type DeployModel, type ActSite } from '.
 import { referenceForward } from '../../src/runtime/index.ts';
 import { softmaxRows } from '../../src/runtime/float.ts';
 import { PRESETS, compile, simulate, createDatapath, workloadFromModel, type Hardware } from '../../src/bat/index.ts';
-import { softmaxBlock } from '../../src/bat/datapath.ts';
+import { softmaxOfRows } from '../../src/runtime/float.ts';
 
 function input(model: DeployModel, seed: string): { ids: Int32Array; mask: Uint8Array } {
   const rng = createRng(seed), T = model.shape.seqLen;
@@ -65,9 +65,9 @@ test('the SFU softmax on a block of rows equals the runtime\'s softmax over all 
     const all = softmaxRows({ values }, T, mask, base2);
     const allDots = softmaxRows({ dots, scale, bound: 16 }, T, mask, base2);
     for (const [r0, rows] of [[0, 5], [5, 5], [10, 7]]) {
-      const part = softmaxBlock(values.subarray(r0 * T, (r0 + rows) * T), rows, T, mask, base2);
+      const part = softmaxOfRows(values.subarray(r0 * T, (r0 + rows) * T), undefined, rows, T, mask, base2);
       assertBitIdentical(part, all.subarray(r0 * T, (r0 + rows) * T), `float scores, rows ${r0}+${rows}`);
-      const partDots = softmaxBlock(dotValues.subarray(r0 * T, (r0 + rows) * T), rows, T, mask, base2, dots.subarray(r0 * T, (r0 + rows) * T));
+      const partDots = softmaxOfRows(dotValues.subarray(r0 * T, (r0 + rows) * T), dots.subarray(r0 * T, (r0 + rows) * T), rows, T, mask, base2);
       assertBitIdentical(partDots, allDots.subarray(r0 * T, (r0 + rows) * T), `integer scores, rows ${r0}+${rows}`);
     }
   }
