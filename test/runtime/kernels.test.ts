@@ -3,21 +3,16 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { createRng, type Rng } from '../../src/common/rng.ts';
-import type { FoldedThreshold, PackedBits } from '../../src/format/model.ts';
+import type { FoldedThreshold } from '../../src/format/model.ts';
 import { randomDeployModel, TINY_SHAPE } from '../../src/format/random.ts';
-import { emptyBits, setBit } from '../../src/runtime/bits.ts';
 import type { WasmOps } from '../../src/runtime/kernels.ts';
 import { loadKernels } from '../../src/runtime/kernels-node.ts';
+import { randomBits } from './fixtures.ts';
 import { bitSerialGemmRef, bitsGemmRef, thresholdGemmRef, xnorGemmRef } from '../../src/runtime/reference/kernels.ts';
 
 let ops: WasmOps;
 before(async () => { ops = await loadKernels(); });
 
-function randomBits(rng: Rng, rows: number, cols: number, density = 0.5): PackedBits {
-  const p = emptyBits(rows, cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) if (rng.next() < density) setBit(p, r, c);
-  return p;
-}
 
 /** Shapes (M, N, K): edge cases first, then random ones. */
 function shapes(rng: Rng): [number, number, number][] {

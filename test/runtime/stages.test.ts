@@ -5,23 +5,19 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { createRng, type Rng } from '../../src/common/rng.ts';
-import type { LayerNormParams, PackedBits } from '../../src/format/model.ts';
+import type { LayerNormParams } from '../../src/format/model.ts';
 import { randomDeployModel } from '../../src/format/random.ts';
-import { emptyBits, setBit, sliceColumns, transposeBits } from '../../src/runtime/bits.ts';
+import { emptyBits, sliceColumns, transposeBits } from '../../src/runtime/bits.ts';
 import { addLinearAndNorm, embed, scoreValues, softmaxBitsFromDots, unsignedBit, unsignedBitMinimum, type SignTarget } from '../../src/runtime/float.ts';
 import { encodeSite } from '../../src/runtime/operand.ts';
 import type { WasmOps } from '../../src/runtime/kernels.ts';
 import { loadKernels } from '../../src/runtime/kernels-node.ts';
+import { randomBits } from './fixtures.ts';
 import { bitsGemmRef, xnorGemmRef } from '../../src/runtime/reference/kernels.ts';
 
 let ops: WasmOps;
 before(async () => { ops = await loadKernels(); });
 
-function randomBits(rng: Rng, rows: number, cols: number, density = 0.5): PackedBits {
-  const p = emptyBits(rows, cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) if (rng.next() < density) setBit(p, r, c);
-  return p;
-}
 const floats = (rng: Rng, n: number, mean: number, sd: number): Float32Array => Float32Array.from({ length: n }, () => mean + sd * rng.normal());
 const sameFloats = (a: Float32Array, b: Float32Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 const randomNorm = (rng: Rng, n: number): LayerNormParams => ({ gamma: floats(rng, n, 1, 0.2), beta: floats(rng, n, 0, 0.1), eps: rng.int(2) ? 1e-12 : 1e-5 });
