@@ -14,8 +14,11 @@ import { wordsPerRowFor } from './model.ts';
 import { deployModelIssues, siteChannels, validateDeployModel } from './validate.ts';
 
 export const BMT_MAGIC = 'BMT1';
-/** The newest file version this code reads and the one it writes. */
-export const BMT_VERSION = 1;
+/**
+ * The newest file version this code reads and the one it writes. Version 2 added the dtypes `i16` and `b1`
+ * (1-bit storage, packed threshold senses, narrow thresholds); a version-1 file cannot use them.
+ */
+export const BMT_VERSION = 2;
 export const PREAMBLE_BYTES = 32;
 export const TABLE_ENTRY_BYTES = 64;
 export const TENSOR_NAME_BYTES = 40;
@@ -24,47 +27,71 @@ export const ALIGN = 64;
 
 /**
  * `i4`, `i2`: two's-complement 4- or 2-bit codes packed into bytes, the lower-indexed code in the lower bits,
- * each row padded to a whole byte with zero bits.
+ * each row padded to a whole byte with zero bits. `b1`: ±1 codes, one bit each (1 ↔ +1, 0 ↔ −1), packed the
+ * same way.
  */
-export type BmtDtype = 'u32' | 'i32' | 'i8' | 'f32' | 'i4' | 'i2';
+export type BmtDtype = 'u32' | 'i32' | 'i8' | 'f32' | 'i4' | 'i2' | 'i16' | 'b1';
 /** Tensor dtype codes in the table (byte 40 of an entry). */
-export const DTYPE_CODES: Record<BmtDtype, number> = { u32: 1, i32: 2, i8: 3, f32: 4, i4: 5, i2: 6 };
-const DTYPE_BY_CODE: Record<number, BmtDtype> = { 1: 'u32', 2: 'i32', 3: 'i8', 4: 'f32', 5: 'i4', 6: 'i2' };
-const DTYPE_BYTES: Record<'u32' | 'i32' | 'i8' | 'f32', number> = { u32: 4, i32: 4, i8: 1, f32: 4 };
-const PACKED_BITS: Record<'i4' | 'i2', 4 | 2> = { i4: 4, i2: 2 };
+export const DTYPE_CODES: Record<BmtDtype, number> = { u32: 1, i32: 2, i8: 3, f32: 4, i4: 5, i2: 6, i16: 7, b1: 8 };
+const DTYPE_BY_CODE: Record<number, BmtDtype> = { 1: 'u32', 2: 'i32', 3: 'i8', 4: 'f32', 5: 'i4', 6: 'i2', 7: 'i16', 8: 'b1' };
+/** The first file version that may use each dtype. */
+const DTYPE_SINCE: Record<BmtDtype, number> = { u32: 1, i32: 1, i8: 1, f32: 1, i4: 1, i2: 1, i16: 2, b1: 2 };
+const DTYPE_BYTES: Record<'u32' | 'i32' | 'i16' | 'i8' | 'f32', number> = { u32: 4, i32: 4, i16: 2, i8: 1, f32: 4 };
+type PackedDtype = 'i4' | 'i2' | 'b1';
+const PACKED_BITS: Record<PackedDtype, 4 | 2 | 1> = { i4: 4, i2: 2, b1: 1 };
+const isPacked = (d: BmtDtype): d is PackedDtype => d === 'i4' || d === 'i2' || d === 'b1';
 
-type Typed = Float32Array | Uint32Array | Int32Array | Int8Array | Uint8Array;
+type Typed = Float32Array | Uint32Array | Int32Array | Int16Array | Int8Array | Uint8Array;
 
 /** Bytes a tensor of `dtype` and `dims` occupies (before alignment padding); exact in a double for u32 dims. */
 export function tensorByteLength(dtype: BmtDtype, dims: number[]): number {
-  if (dtype === 'i4' || dtype === 'i2') {
+  if (isPacked(dtype)) {
     const perByte = 8 / PACKED_BITS[dtype];
     return dims.length === 1 ? Math.ceil(dims[0] / perByte) : dims[0] * Math.ceil(dims[1] / perByte);
   }
   return dims.reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype];
 }
 
-/** Packs k-bit codes (rows × cols, k = 4 or 2) into bytes, lower index in lower bits, rows padded to a whole byte. */
-export function packCodes(codes: Int8Array, rows: number, cols: number, bits: 4 | 2): Uint8Array {
-  const perByte = 8 / bits, bpr = Math.ceil(cols / perByte), mask = (1 << bits) - 1;
+/** The bit field of one code: two's complement for k = 4, 2; for k = 1, 1 ↔ +1 and 0 ↔ −1. */
+const codeField = (code: number, bits: 4 | 2 | 1): number => (bits === 1 ? (code > 0 ? 1 : 0) : code & ((1 << bits) - 1));
+/** The code of one bit field: sign-extended for k = 4, 2; ±1 for k = 1. */
+const fieldCode = (field: number, bits: 4 | 2 | 1): number => (bits === 1 ? 2 * field - 1 : (field << (32 - bits)) >> (32 - bits));
+
+/**
+ * Packs k-bit codes (rows × cols, k = 4, 2 or 1) into bytes, lower index in lower bits, rows padded to a
+ * whole byte with zero bits. For k = 1 the codes must be ±1 (bit 1 ↔ +1).
+ */
+export function packCodes(codes: Int8Array, rows: number, cols: number, bits: 4 | 2 | 1): Uint8Array {
+  const perByte = 8 / bits, bpr = Math.ceil(cols / perByte);
   const out = new Uint8Array(rows * bpr);
   for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) out[r * bpr + Math.floor(c / perByte)] |= (codes[r * cols + c] & mask) << ((c % perByte) * bits);
+    for (let c = 0; c < cols; c++) out[r * bpr + Math.floor(c / perByte)] |= codeField(codes[r * cols + c], bits) << ((c % perByte) * bits);
   }
   return out;
 }
 
-/** Unpacks packCodes' layout (sign-extending each code); also returns the first row with a set padding bit, or −1. */
-export function unpackCodes(packed: Uint8Array, rows: number, cols: number, bits: 4 | 2): { codes: Int8Array; badRow: number } {
-  const perByte = 8 / bits, bpr = Math.ceil(cols / perByte), mask = (1 << bits) - 1, ext = 32 - bits;
+/** Unpacks packCodes' layout; also returns the first row with a set padding bit, or −1. */
+export function unpackCodes(packed: Uint8Array, rows: number, cols: number, bits: 4 | 2 | 1): { codes: Int8Array; badRow: number } {
+  const perByte = 8 / bits, bpr = Math.ceil(cols / perByte), mask = (1 << bits) - 1;
   const codes = new Int8Array(rows * cols);
   const used = cols % perByte; // codes in a row's last byte when it is partial
   let badRow = -1;
   for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) codes[r * cols + c] = (((packed[r * bpr + Math.floor(c / perByte)] >> ((c % perByte) * bits)) & mask) << ext) >> ext;
+    for (let c = 0; c < cols; c++) codes[r * cols + c] = fieldCode((packed[r * bpr + Math.floor(c / perByte)] >> ((c % perByte) * bits)) & mask, bits);
     if (used && packed[r * bpr + bpr - 1] >> (used * bits) && badRow < 0) badRow = r;
   }
   return { codes, badRow };
+}
+
+/** The narrowest of i8, i16, i32 that holds every value of `a` (thresholds are stored in it). */
+export function narrowestIntDtype(a: Int32Array): 'i8' | 'i16' | 'i32' {
+  let lo = 0, hi = 0;
+  for (const x of a) { if (x < lo) lo = x; if (x > hi) hi = x; }
+  return lo >= -128 && hi <= 127 ? 'i8' : lo >= -32768 && hi <= 32767 ? 'i16' : 'i32';
+}
+
+function narrowed(a: Int32Array, dtype: 'i8' | 'i16' | 'i32'): Int8Array | Int16Array | Int32Array {
+  return dtype === 'i8' ? Int8Array.from(a) : dtype === 'i16' ? Int16Array.from(a) : a;
 }
 
 /** One row of the tensor table. */
@@ -138,6 +165,9 @@ export function headerOf(model: DeployModel): BmtHeader {
   };
 }
 
+/** The dtype of packed k-bit storage codes. */
+const PACKED_DTYPE: Record<4 | 2 | 1, PackedDtype> = { 4: 'i4', 2: 'i2', 1: 'b1' };
+
 interface NamedTensor {
   name: string;
   dtype: BmtDtype;
@@ -159,8 +189,10 @@ export function tensorsOf(model: DeployModel): NamedTensor[] {
     });
     f32(`${name}.bias`, l.bias, [l.outFeatures]);
     if (l.threshold) {
-      out.push({ name: `${name}.threshold.theta`, dtype: 'i32', dims: [l.outFeatures], data: l.threshold.theta });
-      out.push({ name: `${name}.threshold.sense`, dtype: 'i8', dims: [l.outFeatures], data: l.threshold.sense });
+      // θ in the narrowest integer dtype that holds it; the ±1 senses one bit each (docs/format.md, "Thresholds").
+      const dtype = narrowestIntDtype(l.threshold.theta);
+      out.push({ name: `${name}.threshold.theta`, dtype, dims: [l.outFeatures], data: narrowed(l.threshold.theta, dtype) });
+      out.push({ name: `${name}.threshold.sense`, dtype: 'b1', dims: [l.outFeatures], data: packCodes(l.threshold.sense, 1, l.outFeatures, 1) });
     }
   };
   const ln = (name: string, p: LayerNormParams): void => {
@@ -178,7 +210,7 @@ export function tensorsOf(model: DeployModel): NamedTensor[] {
     if (!q) return f32(key, values, [rows, cols]);
     f32(`${key}.scale`, q.scale, [rows]);
     if (q.bits === 8) out.push({ name: `${key}.codes`, dtype: 'i8', dims: [rows, cols], data: q.codes });
-    else out.push({ name: `${key}.codes`, dtype: q.bits === 4 ? 'i4' : 'i2', dims: [rows, cols], data: packCodes(q.codes, rows, cols, q.bits) });
+    else out.push({ name: `${key}.codes`, dtype: PACKED_DTYPE[q.bits], dims: [rows, cols], data: packCodes(q.codes, rows, cols, q.bits) });
   };
   matrix('tokenEmbedding');
   matrix('positionEmbedding');
@@ -257,7 +289,7 @@ export function encodeBmt(model: DeployModel): Uint8Array {
 const NAME_RE = /^[A-Za-z0-9_.]+$/;
 
 /** Reads and checks the preamble and tensor table; returns the parsed header JSON and the table. */
-export function readBmtLayout(bytes: Uint8Array, file?: string): { header: BmtHeader; entries: TensorEntry[]; fileBytes: number } {
+export function readBmtLayout(bytes: Uint8Array, file?: string): { version: number; header: BmtHeader; entries: TensorEntry[]; fileBytes: number } {
   const err = (code: string, message: string, offset: number, extra: Partial<Issue> = {}): never =>
     fail(code, message, { file, offset, ...extra });
   if (!(bytes instanceof Uint8Array)) fail('bmt_input', 'expected the file as a Uint8Array', { file });
@@ -307,6 +339,8 @@ export function readBmtLayout(bytes: Uint8Array, file?: string): { header: BmtHe
       parsed.error.issues.slice(0, 10).map((i) => ({ code: 'bmt_header', message: i.message, file, offset: PREAMBLE_BYTES, path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) })),
     );
   }
+  const oneBit = Object.entries(parsed.data.storage).find(([, bits]) => bits === 1);
+  if (oneBit && version < 2) err('bmt_header', `1-bit storage of ${oneBit[0]} needs file version 2 (the file says ${version})`, PREAMBLE_BYTES, { path: ['storage', oneBit[0]] });
 
   const entries: TensorEntry[] = [];
   const names = new Set<string>();
@@ -322,6 +356,7 @@ export function readBmtLayout(bytes: Uint8Array, file?: string): { header: BmtHe
     names.add(name);
     const dtype = DTYPE_BY_CODE[bytes[at + 40]];
     if (!dtype) err('bmt_tensor', `tensor ${name}: unknown dtype code ${bytes[at + 40]}`, at + 40);
+    if (DTYPE_SINCE[dtype] > version) err('bmt_tensor', `tensor ${name}: dtype ${dtype} needs file version ${DTYPE_SINCE[dtype]} (the file says ${version})`, at + 40);
     const rank = bytes[at + 41];
     if (rank !== 1 && rank !== 2) err('bmt_tensor', `tensor ${name}: rank must be 1 or 2`, at + 41, { received: String(rank) });
     if (dv.getUint16(at + 42, true) !== 0 || dv.getUint32(at + 60, true) !== 0) err('bmt_tensor', `tensor ${name}: reserved bytes must be 0`, at + 42);
@@ -337,7 +372,7 @@ export function readBmtLayout(bytes: Uint8Array, file?: string): { header: BmtHe
     prevEnd = offset + byteLength;
     entries.push({ name, dtype, dims, offset, byteLength });
   }
-  return { header: parsed.data, entries, fileBytes: n };
+  return { version, header: parsed.data, entries, fileBytes: n };
 }
 
 function hex32(x: number): string {
@@ -354,12 +389,11 @@ class TensorReader {
   take(name: string, dtype: 'f32', dims: number[]): Float32Array;
   take(name: string, dtype: 'u32', dims: number[]): Uint32Array;
   take(name: string, dtype: 'i32', dims: number[]): Int32Array;
+  take(name: string, dtype: 'i16', dims: number[]): Int16Array;
   take(name: string, dtype: 'i8', dims: number[]): Int8Array;
-  take(name: string, dtype: 'i4' | 'i2', dims: number[]): Uint8Array;
+  take(name: string, dtype: PackedDtype, dims: number[]): Uint8Array;
   take(name: string, dtype: BmtDtype, dims: number[]): Typed {
-    const e = this.byName.get(name);
-    if (!e) fail('bmt_tensor', `tensor ${name} is missing from the table`, { file: this.file });
-    if (e.dtype !== dtype) fail('bmt_tensor', `tensor ${name} has the wrong dtype`, { file: this.file, offset: e.offset, expected: dtype, received: e.dtype });
+    const e = this.entry(name, [dtype]);
     if (e.dims.length !== dims.length || e.dims.some((d, i) => d !== dims[i])) {
       fail('bmt_tensor', `tensor ${name} has the wrong shape`, { file: this.file, offset: e.offset, expected: `[${dims.join(', ')}]`, received: `[${e.dims.join(', ')}]` });
     }
@@ -368,12 +402,26 @@ class TensorReader {
     // checked, in-bounds byte length of this entry.
     const at = this.bytes.byteOffset + e.offset;
     const [buf, off] = this.share && at % 4 === 0 ? [this.bytes.buffer, at] : [this.bytes.slice(e.offset, e.offset + e.byteLength).buffer, 0];
-    const n = dtype === 'f32' || dtype === 'u32' || dtype === 'i32' ? e.byteLength / 4 : e.byteLength;
+    const n = isPacked(dtype) ? e.byteLength : e.byteLength / DTYPE_BYTES[dtype];
     if (dtype === 'f32') return new Float32Array(buf, off, n);
     if (dtype === 'u32') return new Uint32Array(buf, off, n);
     if (dtype === 'i32') return new Int32Array(buf, off, n);
-    if (dtype === 'i4' || dtype === 'i2') return new Uint8Array(buf, off, n);
+    if (dtype === 'i16') return new Int16Array(buf, off, n);
+    if (isPacked(dtype)) return new Uint8Array(buf, off, n);
     return new Int8Array(buf, off, n);
+  }
+  /** A rank-1 integer tensor stored as one of `dtypes` (its width chosen by the writer), widened to Int32Array. */
+  takeInt32(name: string, dims: number[], dtypes: ('i8' | 'i16' | 'i32')[]): Int32Array {
+    const dtype = this.entry(name, dtypes).dtype as 'i8' | 'i16' | 'i32';
+    if (dtype === 'i32') return this.take(name, 'i32', dims);
+    return Int32Array.from(dtype === 'i8' ? this.take(name, 'i8', dims) : this.take(name, 'i16', dims));
+  }
+  /** The table entry of `name`, which must exist with one of `dtypes`. */
+  private entry(name: string, dtypes: BmtDtype[]): TensorEntry {
+    const e = this.byName.get(name);
+    if (!e) return fail('bmt_tensor', `tensor ${name} is missing from the table`, { file: this.file });
+    if (!dtypes.includes(e.dtype)) fail('bmt_tensor', `tensor ${name} has the wrong dtype`, { file: this.file, offset: e.offset, expected: dtypes.join(' or '), received: e.dtype });
+    return e;
   }
   /** Fails on a table entry the header does not account for. */
   checkAllUsed(): void {
@@ -394,7 +442,7 @@ class TensorReader {
   }
 }
 
-function buildModel(h: BmtHeader, r: TensorReader): DeployModel {
+function buildModel(h: BmtHeader, r: TensorReader, version: number): DeployModel {
   const { vocabSize: V, seqLen: T, hidden: H, ffn: F, numLabels: N } = h.shape;
   const channels = siteChannels(h.shape);
   const site = (name: string, s: SiteHeader, ch: number): ActSite => {
@@ -410,23 +458,28 @@ function buildModel(h: BmtHeader, r: TensorReader): DeployModel {
       return { weight, scale: r.take(`${name}.parts.${i}.scale`, 'f32', [outF]) };
     });
     const lin: BinaryLinear = { inFeatures: inF, outFeatures: outF, parts, bias: r.take(`${name}.bias`, 'f32', [outF]) };
-    if (l.threshold) lin.threshold = { theta: r.take(`${name}.threshold.theta`, 'i32', [outF]), sense: r.take(`${name}.threshold.sense`, 'i8', [outF]) };
+    if (l.threshold) lin.threshold = { theta: r.takeInt32(`${name}.threshold.theta`, [outF], version >= 2 ? ['i8', 'i16', 'i32'] : ['i32']), sense: sense(`${name}.threshold.sense`, outF) };
     return lin;
+  };
+  /** Threshold senses: ±1 as i8 (version 1) or one bit each as b1 (version 2). */
+  const sense = (name: string, n: number): Int8Array => {
+    return version < 2 ? r.take(name, 'i8', [n]) : unpacked(name, r.take(name, 'b1', [n]), 1, n, 1);
+  };
+  /** Unpacks k-bit codes (rows × cols), failing at the tensor on a set padding bit. */
+  const unpacked = (name: string, packed: Uint8Array, rows: number, cols: number, bits: 4 | 2 | 1): Int8Array => {
+    const { codes, badRow } = unpackCodes(packed, rows, cols, bits);
+    if (badRow >= 0) fail('bmt_tensor', `${name}: row ${badRow} has non-zero padding bits`, { file: r.file, offset: r.offsetOfTensor(name) });
+    return codes;
   };
   const ln = (name: string, eps: number): LayerNormParams => ({ gamma: r.take(`${name}.gamma`, 'f32', [H]), beta: r.take(`${name}.beta`, 'f32', [H]), eps });
   const storage: NonNullable<DeployModel['storage']> = {};
-  /** A storable float matrix, float32 or k-bit codes expanded to float32 (≤ 16× the checked bytes of 2-bit codes). */
+  /** A storable float matrix, float32 or k-bit codes expanded to float32 (≤ 32× the checked bytes of 1-bit codes). */
   const matrix = (key: StorableMatrix, rows: number, cols: number): Float32Array => {
     const bits = h.storage[key];
     if (bits === undefined) return r.take(key, 'f32', [rows, cols]);
     const scale = r.take(`${key}.scale`, 'f32', [rows]);
-    let codes: Int8Array;
-    if (bits === 8) codes = r.take(`${key}.codes`, 'i8', [rows, cols]);
-    else {
-      const unpacked = unpackCodes(r.take(`${key}.codes`, bits === 4 ? 'i4' : 'i2', [rows, cols]), rows, cols, bits);
-      if (unpacked.badRow >= 0) fail('bmt_tensor', `${key}.codes: row ${unpacked.badRow} has non-zero padding bits`, { file: r.file, offset: r.offsetOfTensor(`${key}.codes`) });
-      codes = unpacked.codes;
-    }
+    const name = `${key}.codes`;
+    const codes = bits === 8 ? r.take(name, 'i8', [rows, cols]) : unpacked(name, r.take(name, PACKED_DTYPE[bits], [rows, cols]), rows, cols, bits);
     storage[key] = { bits, scale, codes };
     const values = new Float32Array(rows * cols);
     for (let i = 0; i < rows * cols; i++) values[i] = codes[i] * scale[Math.floor(i / cols)];
@@ -490,9 +543,9 @@ export interface DecodeOptions {
  */
 export function decodeBmt(bytes: Uint8Array, fileName?: string, options: DecodeOptions = {}): DeployModel {
   assertLittleEndianHost();
-  const { header, entries } = readBmtLayout(bytes, fileName);
+  const { version, header, entries } = readBmtLayout(bytes, fileName);
   const reader = new TensorReader(bytes, entries, options.share ?? false, fileName);
-  const model = buildModel(header, reader);
+  const model = buildModel(header, reader, version);
   reader.checkAllUsed();
   const issues = deployModelIssues(model);
   if (issues.length) throw new BitedgeError(issues.map((i) => ({ ...i, file: fileName, offset: i.path ? reader.offsetOf(i.path) : undefined })));

@@ -23,7 +23,8 @@ export const siteSchema = z.discriminatedUnion('kind', [
 /** A binary linear's structure: how many weight parts, whether folded thresholds are stored. */
 export const linearSchema = z.object({ parts: z.union([z.literal(1), z.literal(2)]), threshold: z.boolean() }).strict();
 
-const storedBits = z.union([z.literal(8), z.literal(4), z.literal(2)]);
+/** Bits of a stored matrix (StorageBits); 1 only in files of version ≥ 2 (checked by the reader). */
+const storedBits = z.union([z.literal(8), z.literal(4), z.literal(2), z.literal(1)]);
 
 const lnSchema = z.object({ eps: positive }).strict();
 

@@ -1,7 +1,7 @@
 /** The .bmt packed model format, its loader, the float model's ONNX export, and random models for tests. */
 export * from './model.ts';
-export { encodeBmt, decodeBmt, readBmtLayout, packCodes, unpackCodes, tensorByteLength, BMT_MAGIC, BMT_VERSION, type TensorEntry, type BmtDtype, type DecodeOptions } from './bmt.ts';
-export { quantizeStorage, quantizeRows, storableMatrix, STORABLE_MATRICES } from './quantize.ts';
+export { encodeBmt, decodeBmt, readBmtLayout, packCodes, unpackCodes, narrowestIntDtype, tensorByteLength, BMT_MAGIC, BMT_VERSION, type TensorEntry, type BmtDtype, type DecodeOptions } from './bmt.ts';
+export { quantizeStorage, quantizeRows, parseStoragePlan, storableMatrix, STORABLE_MATRICES, STORAGE_BITS, type StoragePlan } from './quantize.ts';
 export { type BmtHeader } from './header.ts';
 export { crc32 } from './crc32.ts';
 export { deployModelIssues, validateDeployModel, floatModelIssues, validateFloatModel, firstRowWithPaddingBits, siteChannels } from './validate.ts';

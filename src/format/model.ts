@@ -114,13 +114,19 @@ export interface DenseParams {
 }
 
 /**
+ * Bits per stored value of a storable matrix: 8, 4 or 2 (symmetric per-row integer codes) or 1 (per-row
+ * sign codes ±1 with the mean magnitude as scale, BWN). `quantizeRows` (src/format/quantize.ts) defines each.
+ */
+export type StorageBits = 8 | 4 | 2 | 1;
+
+/**
  * A float matrix stored as k-bit integer codes with one scale per row, symmetric:
- * `value[r·cols + c] = fround(codes[r·cols + c] · scale[r])` exactly, codes in [−2^(bits−1), 2^(bits−1) − 1].
- * The .bmt file then stores codes and scales instead of float32; the decoder restores both, so consumers
- * keep reading the float field.
+ * `value[r·cols + c] = fround(codes[r·cols + c] · scale[r])` exactly; codes in [−2^(bits−1), 2^(bits−1) − 1]
+ * for bits ≥ 2, and ±1 (never 0) for bits = 1. The .bmt file then stores codes and scales instead of
+ * float32; the decoder restores both, so consumers keep reading the float field.
  */
 export interface KbitCodes {
-  bits: 8 | 4 | 2;
+  bits: StorageBits;
   scale: Float32Array;
   codes: Int8Array;
 }

@@ -16,10 +16,9 @@ import type {
   FoldedThreshold,
   LayerNormParams,
   PackedBits,
-  StorableMatrix,
 } from './model.ts';
 import { wordsPerRowFor } from './model.ts';
-import { quantizeStorage } from './quantize.ts';
+import { quantizeStorage, type StoragePlan } from './quantize.ts';
 import { siteChannels } from './validate.ts';
 
 export interface RandomDeployOptions {
@@ -34,7 +33,7 @@ export interface RandomDeployOptions {
   /** FFN activation; default `relu`. */
   activation?: 'relu' | 'gelu';
   /** k-bit storage of float matrices (quantizeStorage); default none (all float32). */
-  storage?: Partial<Record<StorableMatrix, 8 | 4 | 2>>;
+  storage?: StoragePlan;
 }
 
 /** Small shape for tests: a head size of 8, K not a multiple of 32 in the FFN. */

@@ -16,7 +16,7 @@ import type {
   PackedBits,
 } from './model.ts';
 import { wordsPerRowFor, type StorableMatrix } from './model.ts';
-import { codeRange, STORABLE_MATRICES, storableMatrix } from './quantize.ts';
+import { codeRange, isStorageCode, STORABLE_MATRICES, STORAGE_BITS, storableMatrix } from './quantize.ts';
 
 type Path = (string | number)[];
 
@@ -158,8 +158,8 @@ function checkStorage(c: Collector, model: DeployModel): void {
     }
     const q = model.storage[key as StorableMatrix]!;
     const { values, rows, cols } = storableMatrix(model, key as StorableMatrix);
-    if (q.bits !== 8 && q.bits !== 4 && q.bits !== 2) {
-      c.add('bmt_header', 'bits must be 8, 4 or 2', [...path, 'bits'], undefined, String(q.bits));
+    if (!STORAGE_BITS.includes(q.bits)) {
+      c.add('bmt_header', `bits must be ${STORAGE_BITS.join(', ')}`, [...path, 'bits'], undefined, String(q.bits));
       continue;
     }
     checkF32(c, q.scale, rows, [...path, 'scale']);
@@ -169,14 +169,15 @@ function checkStorage(c: Collector, model: DeployModel): void {
     }
     if (!(q.scale instanceof Float32Array) || q.scale.length !== rows || !(values instanceof Float32Array) || values.length !== rows * cols) continue;
     const [lo, hi] = codeRange(q.bits);
+    const range = q.bits === 1 ? '±1' : `[${lo}, ${hi}]`;
     const badScale = q.scale.findIndex((x) => !(x >= 0));
     if (badScale >= 0) {
       c.add('bmt_tensor', `scale of row ${badScale} must be ≥ 0`, [...path, 'scale'], '≥ 0', String(q.scale[badScale]));
       continue;
     }
     for (let i = 0; i < rows * cols; i++) {
-      if (q.codes[i] < lo || q.codes[i] > hi) {
-        c.add('bmt_tensor', `code ${i} is outside the ${q.bits}-bit range`, [...path, 'codes'], `[${lo}, ${hi}]`, String(q.codes[i]));
+      if (!isStorageCode(q.codes[i], q.bits)) {
+        c.add('bmt_tensor', `code ${i} is not a ${q.bits}-bit code`, [...path, 'codes'], range, String(q.codes[i]));
         break;
       }
       if (values[i] !== Math.fround(q.codes[i] * q.scale[Math.floor(i / cols)])) {
