@@ -4,23 +4,26 @@ import { createProgress, type Progress } from '../common/progress.ts';
 import { loadDataset } from '../data/dataset.ts';
 import { splitDataset } from '../data/split.ts';
 import { readTextFile } from '../data/text-file.ts';
+import { NORMALIZERS, type Normalizer } from '../data/normalize.ts';
 import { MAX_VOCAB, MIN_VOCAB, trainTokenizer } from '../data/tokenizer.ts';
 import { loadTokenizer, saveTokenizer } from '../data/tokenizer-file.ts';
 import type { Command } from './command.ts';
 import { DATASET_HELP, DATASET_OPTIONS, datasetSource, loadOptionsFrom, numberOption, parseCommandArgs, splitOptionsFrom } from './data.ts';
 
-const TRAIN_USAGE = 'bitedge tokenizer train <dataset> --out FILE [--vocab N] [options]';
+const TRAIN_USAGE = 'bitedge tokenizer train <dataset> --out FILE [--vocab N] [--normalizer none|mail] [options]';
 const ENCODE_USAGE = 'bitedge tokenizer encode --tokenizer FILE (--text TEXT | --input FILE) [--seq-len N] [--json]';
 
 async function train(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs({
     args, allowPositionals: true,
-    options: { vocab: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' }, ...DATASET_OPTIONS },
+    options: { vocab: { type: 'string' }, normalizer: { type: 'string', default: 'none' }, out: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' }, ...DATASET_OPTIONS },
   });
   const source = datasetSource(positionals, TRAIN_USAGE);
   if (!values.out) fail('cli_usage', `--out FILE is required; usage: ${TRAIN_USAGE}`);
   const vocabSize = numberOption(values.vocab, 'vocab', 'int') ?? 4096;
   if (vocabSize < MIN_VOCAB || vocabSize > MAX_VOCAB) fail('cli_bad_option', `--vocab must be in [${MIN_VOCAB}, ${MAX_VOCAB}] (3 special tokens + 256 bytes + merges)`, { received: String(vocabSize) });
+  const normalizer = values.normalizer as Normalizer;
+  if (!NORMALIZERS.includes(normalizer)) fail('cli_bad_option', '--normalizer must be none or mail', { expected: NORMALIZERS.join(' | '), received: values.normalizer });
   const split = splitOptionsFrom(values);
   const ds = loadDataset(source, loadOptionsFrom(values));
   const texts = splitDataset(ds, split).train.examples.map((e) => e.text);
@@ -30,7 +33,7 @@ async function train(args: string[]): Promise<number> {
   let progress: Progress | undefined;
   const t0 = performance.now();
   const tok = trainTokenizer(texts, {
-    vocabSize,
+    vocabSize, normalizer,
     onProgress: (k, total) => {
       progress ??= createProgress('training BPE', total, { unit: 'merges', quiet: values.quiet });
       if (k % 64 === 0) progress.update(k);
@@ -78,6 +81,8 @@ export const tokenizerCommand: Command = {
 train   learns byte-level BPE merges on the train split of <dataset> (GPT-2 pre-tokenization,
         ties broken by the smallest pair of ids) and writes the tokenizer JSON atomically.
           --vocab N           vocabulary size, special tokens and bytes included (default 4096)
+          --normalizer NAME   none (default) or mail: emails reduced to their From/To/Reply-To/Subject/
+                              Content-Type/X-Mailer lines and body, before BPE and at every encode
           --out FILE          where to write the tokenizer JSON (required)
           --json              print the summary as JSON
           --quiet             no progress output

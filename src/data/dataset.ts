@@ -8,6 +8,7 @@ import { fail } from '../common/errors.ts';
 import { loadCsv } from './csv.ts';
 import { loadJsonl } from './jsonl.ts';
 import { loadNames } from './names.ts';
+import type { Normalizer } from './normalize.ts';
 import { loadSotu } from './sotu.ts';
 import { loadSpamAssassin } from './spamassassin.ts';
 
@@ -34,6 +35,11 @@ export const LoadOptionsSchema = z.object({
   limit: z.int().positive().optional(),
 });
 export type LoadOptions = z.infer<typeof LoadOptionsSchema>;
+
+/** The text normalizer a dataset's tokenizer should use unless told otherwise: its emails get the mail view. */
+export function defaultNormalizer(source: string): Normalizer {
+  return source === 'spamassassin' ? 'mail' : 'none';
+}
 
 /** The built-in datasets, by name. */
 export const BUILTIN_DATASETS = ['spamassassin', 'sotu', 'names'] as const;

@@ -11,10 +11,12 @@
 import { z } from 'zod';
 import { BitedgeError, fail } from '../common/errors.ts';
 import { applyMerges, BYTE_SYMBOLS, MAX_BPE_SYMBOLS, mergeRanks, trainBpe, type Merge } from './bpe.ts';
+import { NORMALIZERS, normalizeText, type Normalizer } from './normalize.ts';
 import { forEachPretoken } from './pretokenize.ts';
 
 export const TOKENIZER_FORMAT = 'bitedge-tokenizer';
-export const TOKENIZER_VERSION = 1;
+/** Version 2 added the normalizer; a file without one is written as version 1, which version-1 readers load. */
+export const TOKENIZER_VERSION = 2;
 export const SPECIAL_TOKENS = ['[PAD]', '[CLS]', '[SEP]'] as const;
 /** Id of byte 0; byte b has id BYTE_OFFSET + b. */
 export const BYTE_OFFSET = SPECIAL_TOKENS.length;
@@ -25,7 +27,9 @@ export const MAX_VOCAB = BYTE_OFFSET + MAX_BPE_SYMBOLS - 1;
 /** The tokenizer file. `merges[k] = [left, right]` (tokenizer ids) makes id MIN_VOCAB + k. */
 export const TokenizerJsonSchema = z.object({
   format: z.literal(TOKENIZER_FORMAT),
-  version: z.literal(TOKENIZER_VERSION),
+  version: z.union([z.literal(1), z.literal(TOKENIZER_VERSION)]),
+  /** Applied to every text before BPE (normalize.ts); absent = 'none'. */
+  normalizer: z.enum(NORMALIZERS).optional(),
   model: z.literal('byte-bpe'),
   pretokenizer: z.literal('gpt2'),
   specialTokens: z.tuple([z.literal('[PAD]'), z.literal('[CLS]'), z.literal('[SEP]')]),
@@ -53,13 +57,15 @@ export class Tokenizer {
   readonly sepId = 2;
   /** Merges in tokenizer ids, in rank order. */
   readonly merges: readonly Merge[];
+  readonly normalizer: Normalizer;
   private readonly ranks: Map<number, number>;
   private readonly bytesOf: Uint8Array[];
   private readonly cache = new Map<string, number[]>();
   private readonly utf8 = new TextEncoder();
 
   /** From merges in tokenizer ids; each merge may only use ids that exist before it. */
-  constructor(merges: readonly Merge[]) {
+  constructor(merges: readonly Merge[], normalizer: Normalizer = 'none') {
+    this.normalizer = normalizer;
     if (MIN_VOCAB + merges.length > MAX_VOCAB + 1) throw new RangeError(`Tokenizer: at most ${MAX_VOCAB + 1 - MIN_VOCAB} merges`);
     const local: Merge[] = [];
     this.bytesOf = SPECIAL_TOKENS.map(() => new Uint8Array(0));
@@ -96,7 +102,7 @@ export class Tokenizer {
     return ids;
   }
 
-  /** Token ids of `text` (no special tokens). */
+  /** Token ids of `text` (no special tokens, no normalizer: `decode(encode(s))` gives `s` back). */
   encode(text: string): number[] {
     const out: number[] = [];
     const cache = this.cache;
@@ -142,7 +148,7 @@ export class Tokenizer {
   /** `[CLS] text [SEP]` then `[PAD]` to `seqLen`; text tokens beyond seqLen − 2 are dropped. */
   encodeForModel(text: string, seqLen: number): ModelInput {
     if (!Number.isInteger(seqLen) || seqLen < 2) throw new RangeError(`seqLen must be an integer ≥ 2, got ${seqLen}`);
-    const tokens = this.encode(text);
+    const tokens = this.encode(normalizeText(text, this.normalizer));
     const keep = Math.min(tokens.length, seqLen - 2);
     const ids = new Int32Array(seqLen).fill(this.padId);
     const mask = new Uint8Array(seqLen);
@@ -156,7 +162,7 @@ export class Tokenizer {
   toJSON(): TokenizerJson {
     return {
       format: TOKENIZER_FORMAT,
-      version: TOKENIZER_VERSION,
+      ...(this.normalizer === 'none' ? { version: 1 } : { version: TOKENIZER_VERSION, normalizer: this.normalizer }),
       model: 'byte-bpe',
       pretokenizer: 'gpt2',
       specialTokens: [...SPECIAL_TOKENS],
@@ -172,8 +178,8 @@ export class Tokenizer {
     if (doc.format !== TOKENIZER_FORMAT) {
       fail('tokenizer_bad_json', 'not a bitedge tokenizer', { ...where, path: ['format'], expected: JSON.stringify(TOKENIZER_FORMAT), received: JSON.stringify(doc.format) ?? 'nothing' });
     }
-    if (doc.version !== TOKENIZER_VERSION) {
-      fail('tokenizer_version', 'unsupported tokenizer version', { ...where, path: ['version'], expected: String(TOKENIZER_VERSION), received: JSON.stringify(doc.version) ?? 'nothing' });
+    if (doc.version !== 1 && doc.version !== TOKENIZER_VERSION) {
+      fail('tokenizer_version', 'unsupported tokenizer version', { ...where, path: ['version'], expected: `1 or ${TOKENIZER_VERSION}`, received: JSON.stringify(doc.version) ?? 'nothing' });
     }
     const parsed = TokenizerJsonSchema.safeParse(json);
     if (!parsed.success) {
@@ -181,7 +187,8 @@ export class Tokenizer {
       fail('tokenizer_bad_json', `invalid tokenizer: ${issue.message}`, { ...where, path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) });
     }
     try {
-      return new Tokenizer(parsed.data.merges);
+      if (parsed.data.version === 1 && parsed.data.normalizer) fail('tokenizer_bad_json', 'a version-1 tokenizer has no normalizer', { ...where, path: ['normalizer'] });
+      return new Tokenizer(parsed.data.merges, parsed.data.normalizer);
     } catch (e) {
       if (e instanceof BitedgeError) throw new BitedgeError(e.issues.map((i) => ({ ...i, ...where })));
       throw e;
@@ -192,6 +199,8 @@ export class Tokenizer {
 export interface TrainTokenizerOptions {
   /** Final vocabulary size, special tokens and bytes included (≥ 259). */
   vocabSize: number;
+  /** Normalizer applied to the texts here and to every text the tokenizer encodes for the model (default 'none'). */
+  normalizer?: Normalizer;
   /** Progress callback: merges done out of merges requested. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -210,6 +219,8 @@ export function trainTokenizer(texts: Iterable<string>, opts: TrainTokenizerOpti
   const checked = TrainTokenizerOptionsSchema.safeParse({ vocabSize: opts.vocabSize });
   if (!checked.success) fail('tokenizer_bad_option', `vocabSize must be an integer in [${MIN_VOCAB}, ${MAX_VOCAB}]`, { path: ['vocabSize'], received: String(opts.vocabSize) });
   const numMerges = opts.vocabSize - MIN_VOCAB;
-  const local = trainBpe(countPretokens(texts), numMerges, { onMerge: (k) => opts.onProgress?.(k, numMerges) });
-  return new Tokenizer(local.map(([a, b]) => [a + BYTE_OFFSET, b + BYTE_OFFSET] as const));
+  const normalizer = opts.normalizer ?? 'none';
+  const normalized = normalizer === 'none' ? texts : Array.from(texts, (t) => normalizeText(t, normalizer));
+  const local = trainBpe(countPretokens(normalized), numMerges, { onMerge: (k) => opts.onProgress?.(k, numMerges) });
+  return new Tokenizer(local.map(([a, b]) => [a + BYTE_OFFSET, b + BYTE_OFFSET] as const), normalizer);
 }

@@ -100,7 +100,7 @@ test('tokenizer train → encode through the CLI; failures leave nothing on disk
   assert.equal(readdirSync(dir).length, before + 1, 'only bad2.jsonl was added; no temporary file is left');
 
   await expectFailure(['tokenizer', 'encode', '--tokenizer', file('corrupt.json', '{"format": "bitedge-tokenizer", "vers'), '--text', 'x'], /corrupt\.json: corrupt tokenizer JSON/);
-  await expectFailure(['tokenizer', 'encode', '--tokenizer', file('v9.json', '{"format": "bitedge-tokenizer", "version": 9}'), '--text', 'x'], /v9\.json: version: unsupported tokenizer version \(expected 1, received 9\)/);
+  await expectFailure(['tokenizer', 'encode', '--tokenizer', file('v9.json', '{"format": "bitedge-tokenizer", "version": 9}'), '--text', 'x'], /v9\.json: version: unsupported tokenizer version \(expected 1 or 2, received 9\)/);
   await expectFailure(['tokenizer', 'encode', '--tokenizer', out], /exactly one of --text and --input/);
   await expectFailure(['tokenizer', 'encode', '--tokenizer', out, '--text', 'x', '--seq-len', '1'], /--seq-len must be at least 2/);
 });

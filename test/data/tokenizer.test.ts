@@ -98,7 +98,8 @@ test('save → load gives the same tokenizer; corrupt, foreign and other-version
     });
   };
   expectError(JSON.stringify(doc).slice(0, 500), 'tokenizer_bad_json', /corrupt tokenizer JSON/);
-  expectError(JSON.stringify({ ...doc, version: 2 }), 'tokenizer_version', /unsupported tokenizer version \(expected 1, received 2\)/);
+  expectError(JSON.stringify({ ...doc, version: 3 }), 'tokenizer_version', /unsupported tokenizer version \(expected 1 or 2, received 3\)/);
+  expectError(JSON.stringify({ ...doc, version: 1, normalizer: 'mail' }), 'tokenizer_bad_json', /version-1 tokenizer has no normalizer/);
   expectError(JSON.stringify({ ...doc, format: 'hf-tokenizer' }), 'tokenizer_bad_json', /not a bitedge tokenizer/);
   expectError(JSON.stringify({ ...doc, merges: [[3, 4], [3, 300]] }), 'tokenizer_bad_merge', /merge 1 uses id 300/);
   expectError(JSON.stringify({ ...doc, merges: [[3, 'x']] }), 'tokenizer_bad_json', /merges\.0\.1/);

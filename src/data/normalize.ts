@@ -1,0 +1,29 @@
+/**
+ * Text normalizers: what a tokenizer does to a text before BPE. The tokenizer file names its normalizer, so a
+ * deployed model applies the one it was trained with (as the normalizer step of a Hugging Face tokenizer.json).
+ */
+export const NORMALIZERS = ['none', 'mail'] as const;
+export type Normalizer = (typeof NORMALIZERS)[number];
+
+/** Header fields the `mail` view keeps: who sent it, to whom, what about, in what form, with what program. */
+const KEY_FIELDS = /^(from|to|reply-to|subject|content-type|x-mailer)\s*:/i;
+/** An RFC 5322 §2.2 header field line (printable name, colon) or an mbox "From " separator line. */
+const HEADER_START = /^(From |[!-9;-~]+:)/;
+
+/**
+ * An email as its key header fields (unfolded, RFC 5322 §2.2.3) and its body: the routing headers (Received,
+ * Message-ID, dates…) that fill the first hundred tokens of a raw message are dropped [ours]. A text that does
+ * not begin with a header block is returned unchanged.
+ */
+export function mailView(text: string): string {
+  if (!HEADER_START.test(text)) return text;
+  const end = /\r?\n\r?\n/.exec(text);
+  const head = end ? text.slice(0, end.index) : text;
+  const body = end ? text.slice(end.index + end[0].length) : '';
+  const keep = head.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/).filter((line) => KEY_FIELDS.test(line));
+  return `${keep.join('\n')}\n\n${body}`;
+}
+
+export function normalizeText(text: string, normalizer: Normalizer): string {
+  return normalizer === 'mail' ? mailView(text) : text;
+}
