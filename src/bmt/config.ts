@@ -11,6 +11,13 @@ export const ActBitsSchema = z.union([z.literal(1), z.literal(2), z.literal(4), 
 });
 export type ActBits = z.infer<typeof ActBitsSchema>;
 
+/** Bits of a stored float matrix: 1 (sign · per-row mean |x|), 2/4/8 (symmetric per-row), 32 (float). */
+export const StorageBitsSchema = z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8), z.literal(32)], {
+  error: 'storage bits must be one of 1, 2, 4, 8, 32',
+});
+
+/** Bits of a matrix stored as codes (32, float, excluded). */
+export type StoredBits = Exclude<z.infer<typeof StorageBitsSchema>, 32>;
 const int = (min: number) => z.number().int().min(min);
 
 export const SiteBitsSchema = z.object({
@@ -39,7 +46,21 @@ export const BmtConfigSchema = z
     seqLen: int(2),
     /** Tokenizer vocabulary size (special tokens included). */
     vocabSize: int(8).max(1 << 20),
+    /** Text normalizer the tokenizer applies (src/data/normalize.ts); 'auto' = the dataset's own (mail for spamassassin). */
+    normalizer: z.enum(['auto', 'none', 'mail']).default('auto'),
     bits: SiteBitsSchema.prefault({}),
+    /**
+     * Bits of the float matrices in the quantized stages: per-row k-bit codes as the .bmt file stores them
+     * (src/format/quantize.ts), trained as stored (straight-through gradient to the float copy); 32 = float.
+     */
+    storageBits: z
+      .object({
+        tokenEmbedding: StorageBitsSchema.default(32),
+        positionEmbedding: StorageBitsSchema.default(32),
+        pooler: StorageBitsSchema.default(32),
+        classifier: StorageBitsSchema.default(32),
+      })
+      .prefault({}),
     attention: z.enum(['softmax-binary', 'threshold', 'shift-softmax']).default('softmax-binary'),
     activation: z.enum(['relu', 'gelu']).default('relu'),
     pow2Scales: z.boolean().default(false),

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fail } from '../common/errors.ts';
 import { createRng, shuffleInPlace } from '../common/rng.ts';
-import { loadDataset, loadTokenizer, saveTokenizer, splitDataset, trainTokenizer, type Dataset, type Tokenizer } from '../data/index.ts';
+import { defaultNormalizer, loadDataset, loadTokenizer, saveTokenizer, splitDataset, trainTokenizer, type Dataset, type Tokenizer } from '../data/index.ts';
 import type { BmtConfig } from './config.ts';
 import type { EncodedDataset } from './recipe.ts';
 import type { EncodedSplit } from './train.ts';
@@ -75,7 +75,8 @@ export function prepareData(src: DataSource, c: BmtConfig, runDir?: string): Pre
   let tokenizer: Tokenizer;
   if (tokPath && existsSync(tokPath)) tokenizer = loadTokenizer(tokPath);
   else {
-    tokenizer = trainTokenizer(train.examples.map((e) => e.text), { vocabSize: c.vocabSize });
+    const normalizer = c.normalizer === 'auto' ? defaultNormalizer(src.dataset ?? src.trainFile!) : c.normalizer;
+    tokenizer = trainTokenizer(train.examples.map((e) => e.text), { vocabSize: c.vocabSize, normalizer });
     if (tokPath) saveTokenizer(tokenizer, tokPath);
   }
   if (tokenizer.vocabSize > c.vocabSize) fail('tokenizer_too_big', `tokenizer has ${tokenizer.vocabSize} ids but the config's vocabSize is ${c.vocabSize}`, { file: tokPath });

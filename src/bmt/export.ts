@@ -7,10 +7,11 @@
  * The math is docs/forward.md; the runtime reproduces `forward` of model.ts on the result.
  */
 import { fail } from '../common/errors.ts';
-import { wordsPerRowFor, type ActSite, type BinaryLinear, type DeployLayer, type DeployModel, type DenseParams, type EncoderShape, type FloatModel, type FoldedThreshold, type LayerNormParams, type PackedBits } from '../format/model.ts';
+import { wordsPerRowFor, type ActSite, type BinaryLinear, type DeployLayer, type DeployModel, type DenseParams, type EncoderShape, type FloatModel, type FoldedThreshold, type LayerNormParams, type PackedBits, type StorableMatrix } from '../format/model.ts';
+import { quantizeStorage } from '../format/quantize.ts';
 import type { StageState } from './checkpoint.ts';
-import type { BmtConfig } from './config.ts';
-import { linearShape, siteBits, siteSigned, type LinearName, type Params, type SiteName } from './model.ts';
+import type { BmtConfig, StoredBits } from './config.ts';
+import { linearShape, siteBits, siteSigned, STORED_MATRICES, type LinearName, type Params, type SiteName } from './model.ts';
 import { pow2RoundRef, signRef } from './quantizers-ref.ts';
 
 const LN_EPS = 1e-5;
@@ -141,7 +142,7 @@ export function toDeployModel(s: StageState, tokenizer: unknown, meta: Record<st
     };
     layers.push(L);
   }
-  return {
+  return storeAsTrained(c, {
     shape: shapeOf(s),
     tokenEmbedding: Float32Array.from(p['emb.tok']),
     positionEmbedding: Float32Array.from(p['emb.pos']),
@@ -152,7 +153,17 @@ export function toDeployModel(s: StageState, tokenizer: unknown, meta: Record<st
     labels: [...s.labels],
     tokenizer,
     meta: { stage: s.stage, variant: s.variant, config: c, metrics: s.metrics ?? null, ...meta },
-  };
+  });
+}
+
+/** The float matrices stored at the bits they were trained with (`storedParams` computes on the same values). */
+function storeAsTrained(c: BmtConfig, model: DeployModel): DeployModel {
+  const plan: Partial<Record<StorableMatrix, StoredBits>> = {};
+  for (const { key, matrix } of STORED_MATRICES) {
+    const bits = c.storageBits[key];
+    if (bits !== 32) plan[matrix] = bits;
+  }
+  return Object.keys(plan).length ? quantizeStorage(model, plan) : model;
 }
 
 /** A finished FP32 stage → FloatModel (for the ONNX export). */

@@ -4,6 +4,7 @@
  */
 import type { Rng } from '../common/rng.ts';
 import type { BmtConfig, ActBits } from './config.ts';
+import { quantizeRows } from '../format/quantize.ts';
 import { tf } from './engine.ts';
 import { getQuantizer, type ActivationQuantizer, type WeightQuantizer, thresholdAttention, pow2Round, ALPHA_FLOOR } from './quantizers.ts';
 
@@ -41,6 +42,31 @@ export function siteChannels(c: BmtConfig, site: SiteName): number {
 
 export function linearShape(c: BmtConfig, name: LinearName): [number, number] {
   return name === 'ffn1' ? [c.ffn, c.hidden] : name === 'ffn2' ? [c.hidden, c.ffn] : [c.hidden, c.hidden];
+}
+
+/** The float matrices a .bmt file may store as k-bit codes: config key, format name, parameter name. */
+export const STORED_MATRICES = [
+  { key: 'tokenEmbedding', matrix: 'tokenEmbedding', param: 'emb.tok' },
+  { key: 'positionEmbedding', matrix: 'positionEmbedding', param: 'emb.pos' },
+  { key: 'pooler', matrix: 'pooler.weight', param: 'pool.w' },
+  { key: 'classifier', matrix: 'classifier.weight', param: 'cls.w' },
+] as const;
+
+/**
+ * The parameters as a quantized variant uses them: each float matrix at its `config.storageBits`, per row, by
+ * the format's own quantizer, so training computes on exactly what the file will store. Gradients go to the
+ * float copy unchanged (straight-through estimator, Bengio et al. 2013). The FP32 variant is returned as is.
+ */
+export function storedParams(c: BmtConfig, v: ModelVariant, params: Params): Params {
+  if (v.weights === 'float') return params;
+  let out = params;
+  for (const { key, param } of STORED_MATRICES) {
+    const bits = c.storageBits[key];
+    if (bits === 32) continue;
+    if (out === params) out = { ...params };
+    out[param] = quantizeRows(params[param], params[param].length / c.hidden, c.hidden, bits).values;
+  }
+  return out;
 }
 
 /** Parameter names and shapes of a variant (weights are out × in, row-major). */

@@ -30,13 +30,19 @@ test('folded thresholds: dot ≥ θ ⇔ c·dot + b − β ≥ 0 for every reacha
 // whole SpamAssassin test split; logits agree within float rounding.
 for (const recipe of ['bmt', 'direct'] as RecipeName[]) {
   test(`exported ${recipe} model: runtime referenceForward = training forward on the SpamAssassin test split`, () => {
-    const c = resolvePreset('tiny', { vocabSize: 400, wtws: true, train: { maxTrainExamples: 300, epochs: { fp32: 2, ternary: 1, binary: 1 } } });
+    // The direct model also stores its float matrices as trained: 1-bit token embedding, 8-bit position/pooler/classifier
+    const storageBits = recipe === 'direct' ? { tokenEmbedding: 1, positionEmbedding: 8, pooler: 8, classifier: 8 } as const : {};
+    const c = resolvePreset('tiny', { vocabSize: 400, wtws: true, storageBits, train: { maxTrainExamples: 300, epochs: { fp32: 2, ternary: 1, binary: 1 } } });
     const { data, tokenizer } = prepareData({ dataset: 'spamassassin' }, c);
     const { final } = trainRecipe({ recipe, config: c, data, quiet: true });
     const model = toDeployModel(final, tokenizer.toJSON());
     validateDeployModel(model);
-    if (recipe === 'direct') assert.ok(model.layers[0].q.threshold, 'one-part q with binary output has a folded threshold');
-    else assert.equal(model.layers[0].q.parts.length, 2);
+    if (recipe === 'direct') {
+      assert.ok(model.layers[0].q.threshold, 'one-part q with binary output has a folded threshold');
+      assert.deepEqual(Object.fromEntries(Object.entries(model.storage ?? {}).map(([k, v]) => [k, v!.bits])), { tokenEmbedding: 1, positionEmbedding: 8, 'pooler.weight': 8, 'classifier.weight': 8 });
+      assert.ok(new Set(model.tokenEmbedding.subarray(0, c.hidden).map(Math.abs)).size === 1, 'a 1-bit row holds ±scale only');
+    } else assert.equal(model.storage, undefined);
+    if (recipe === 'bmt') assert.equal(model.layers[0].q.parts.length, 2);
     const ev = evaluate(final.config, final.variant, final.params, data.labels, data.test);
     const L = data.labels.length, T = c.seqLen;
     let maxErr = 0, disagree = 0;
