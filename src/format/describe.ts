@@ -2,7 +2,7 @@
  * What `bitedge inspect` shows: layers, bits per site, tensor sizes, and the size against the same
  * architecture stored in FP32 (every parameter a float32, the binary linears included).
  */
-import { decodeBmt, encodeBmt, readBmtLayout, type TensorEntry } from './bmt.ts';
+import { alignUp, decodeBmt, encodeBmt, readBmtLayout, type BmtDtype, type TensorEntry } from './bmt.ts';
 import type { ActSite, DeployModel, EncoderShape, StorableMatrix } from './model.ts';
 import { STORABLE_MATRICES } from './quantize.ts';
 
@@ -33,13 +33,25 @@ export interface PartRow {
   fp32Bytes: number;
 }
 
+/** Stored bytes of the encoder layers' tensors of one kind (binary weights, scales, thresholds, …). */
+export interface KindRow {
+  kind: string;
+  tensors: number;
+  dtypes: BmtDtype[];
+  bytes: number;
+  /** Zero bytes after each tensor up to the next 64-byte boundary. */
+  padding: number;
+}
+
 export interface BmtDescription {
+  /** File version (preamble). */
+  version: number;
   fileBytes: number;
   shape: EncoderShape;
   labels: string[];
   /** The provenance record (training config, recipe, metrics) as stored. */
   meta: Record<string, unknown>;
-  /** Bits per stored value of each large float matrix: 32, or 8/4/2 with per-row scales. */
+  /** Bits per stored value of each large float matrix: 32, or 8/4/2/1 with per-row scales. */
   storageBits: Record<StorableMatrix, number>;
   attention: { layer: number; variant: string; tau?: number }[];
   activations: ('relu' | 'gelu')[];
@@ -47,6 +59,8 @@ export interface BmtDescription {
   linears: LinearRow[];
   /** Bytes by part of the model; `overhead` is header JSON, tensor table, alignment padding and checksum. */
   parts: PartRow[];
+  /** The encoder layers' bytes by kind of tensor: what weighs against the 1-bit weights. */
+  layerKinds: KindRow[];
   tensors: TensorEntry[];
   /** Parameter bytes of the same architecture in FP32. */
   fp32Bytes: number;
@@ -65,6 +79,27 @@ export function fp32PartBytes(s: EncoderShape): { embeddings: number; layer: num
   return { embeddings: F32 * (V * H + T * H + 2 * H), layer: F32 * layer, head: F32 * (H * H + H + H * L + L) };
 }
 
+/** Kinds of encoder-layer tensors, by name (docs/format.md, "Tensor names and shapes"). */
+const LAYER_KINDS: [string, RegExp][] = [
+  ['binary weights', /\.parts\.\d+\.weight$/],
+  ['per-channel scales', /\.parts\.\d+\.scale$/],
+  ['biases', /\.bias$/],
+  ['thresholds θ', /\.threshold\.theta$/],
+  ['threshold senses', /\.threshold\.sense$/],
+  ['site β', /(In|Out|probs)\.beta$/],
+  ['LayerNorm γ, β', /\.ln\d\.(gamma|beta)$/],
+];
+
+/** The encoder layers' tensors grouped by kind, with their bytes and alignment padding. */
+function layerKinds(entries: TensorEntry[]): KindRow[] {
+  const layer = entries.filter((e) => e.name.startsWith('layers.'));
+  return LAYER_KINDS.map(([kind, re]) => {
+    const es = layer.filter((e) => re.test(e.name));
+    const bytes = es.reduce((a, e) => a + e.byteLength, 0);
+    return { kind, tensors: es.length, dtypes: [...new Set(es.map((e) => e.dtype))], bytes, padding: es.reduce((a, e) => a + alignUp(e.byteLength), 0) - bytes };
+  });
+}
+
 export function siteBits(s: ActSite): number {
   return s.kind === 'kbit' ? s.bits : s.kind === 'float' ? 32 : 1;
 }
@@ -73,7 +108,7 @@ export function siteBits(s: ActSite): number {
 export function describeBmt(input: DeployModel | Uint8Array, fileName?: string): BmtDescription {
   const bytes = input instanceof Uint8Array ? input : encodeBmt(input);
   const model = decodeBmt(bytes, fileName);
-  const { entries } = readBmtLayout(bytes, fileName);
+  const { version, entries } = readBmtLayout(bytes, fileName);
   const bytesUnder = (prefix: string): number => entries.filter((e) => e.name.startsWith(prefix)).reduce((a, e) => a + e.byteLength, 0);
   const fp = fp32PartBytes(model.shape);
   const sites: SiteRow[] = [];
@@ -106,6 +141,7 @@ export function describeBmt(input: DeployModel | Uint8Array, fileName?: string):
   const linBytes = linears.reduce((a, l) => a + l.bytes, 0);
   const linFp32 = linears.reduce((a, l) => a + l.fp32Bytes, 0);
   return {
+    version,
     fileBytes: bytes.length,
     shape: model.shape,
     labels: model.labels,
@@ -116,6 +152,7 @@ export function describeBmt(input: DeployModel | Uint8Array, fileName?: string):
     sites,
     linears,
     parts,
+    layerKinds: layerKinds(entries),
     tensors: entries,
     fp32Bytes,
     ratio: fp32Bytes / bytes.length,
@@ -136,7 +173,7 @@ const kb = (n: number): string => (n >= 10240 ? `${(n / 1024).toFixed(1)} KiB` :
 export function formatDescription(d: BmtDescription, name = 'model', showTensors = false): string {
   const s = d.shape;
   const out: string[] = [];
-  out.push(`${name}: .bmt, ${d.fileBytes} bytes; FP32 equivalent ${d.fp32Bytes} bytes; ${d.ratio.toFixed(2)}× smaller (encoder linears ${d.linearRatio.toFixed(1)}× smaller)`);
+  out.push(`${name}: .bmt version ${d.version}, ${d.fileBytes} bytes; FP32 equivalent ${d.fp32Bytes} bytes; ${d.ratio.toFixed(2)}× smaller (encoder linears ${d.linearRatio.toFixed(1)}× smaller)`);
   out.push(`shape: vocab ${s.vocabSize}, seq ${s.seqLen}, hidden ${s.hidden}, heads ${s.heads}, ffn ${s.ffn}, layers ${s.layers}; labels ${d.labels.join(', ')}`);
   const meta = JSON.stringify(d.meta);
   out.push(`meta: ${meta.length > 300 ? meta.slice(0, 297) + '...' : meta}`);
@@ -168,6 +205,15 @@ export function formatDescription(d: BmtDescription, name = 'model', showTensors
         ...d.parts.map((p) => [p.part, kb(p.bytes), kb(p.fp32Bytes), p.fp32Bytes ? `${(p.fp32Bytes / p.bytes).toFixed(1)}×` : '']),
         ['total', kb(d.fileBytes), kb(d.fp32Bytes), `${d.ratio.toFixed(2)}×`],
       ],
+    ),
+  );
+  out.push('');
+  out.push('encoder layers by kind of tensor:');
+  const layerBytes = d.layerKinds.reduce((a, k) => a + k.bytes + k.padding, 0);
+  out.push(
+    table(
+      ['kind', 'tensors', 'dtypes', 'bytes', 'padding', 'share'],
+      d.layerKinds.filter((k) => k.tensors > 0).map((k) => [k.kind, k.tensors, k.dtypes.join(', '), k.bytes, k.padding, `${((100 * (k.bytes + k.padding)) / layerBytes).toFixed(1)}%`]),
     ),
   );
   if (showTensors) {

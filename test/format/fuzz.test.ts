@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BitedgeError } from '../../src/common/errors.ts';
 import { createRng, type Rng } from '../../src/common/rng.ts';
-import { alignUp, decodeBmt, encodeBmt, readBmtLayout, PREAMBLE_BYTES, TABLE_ENTRY_BYTES } from '../../src/format/bmt.ts';
+import { alignUp, decodeBmt, encodeBmt, readBmtLayout, PREAMBLE_BYTES, TABLE_ENTRY_BYTES, type BmtDtype } from '../../src/format/bmt.ts';
 import { crc32 } from '../../src/format/crc32.ts';
 import { randomDeployModel, TINY_SHAPE } from '../../src/format/random.ts';
 import { deployModelIssues } from '../../src/format/validate.ts';
@@ -20,10 +20,19 @@ const bases = [0, 1, 2, 3].map((s) => encodeBmt(randomDeployModel(TINY_SHAPE, s)
 bases.push(encodeBmt(randomDeployModel({ vocabSize: 7, seqLen: 3, hidden: 4, heads: 2, ffn: 5, layers: 1, numLabels: 3 }, 9, { parts: 2 })));
 bases.push(encodeBmt(randomDeployModel({ ...TINY_SHAPE, hidden: 9, heads: 3 }, 4, { storage: { tokenEmbedding: 4, 'pooler.weight': 2 } })));
 bases.push(encodeBmt(randomDeployModel(TINY_SHAPE, 5, { storage: { tokenEmbedding: 8, positionEmbedding: 8, 'classifier.weight': 2 } })));
+bases.push(encodeBmt(oneBitModel()));
+
+/** 1-bit storage on odd widths (row padding), with thresholds wide enough for i16 and i32. */
+function oneBitModel(): DeployModel {
+  const m = randomDeployModel({ ...TINY_SHAPE, hidden: 9, heads: 3 }, 6, { sites: 'binary', parts: 1, storage: { tokenEmbedding: 1, positionEmbedding: 1, 'pooler.weight': 8 } });
+  m.layers[0].q.threshold!.theta[0] = 300;
+  m.layers[0].k.threshold!.theta[1] = -70000;
+  return m;
+}
 
 const stats = { cases: 0, decoded: 0, codes: new Map<string, number>() };
 
-/** Typed-array bytes held by a decoded model: bounded by the file, since tensors are disjoint ranges of it. */
+/** Typed-array bytes held by a decoded model. */
 function modelTensorBytes(m: DeployModel): number {
   let total = 0;
   const visit = (v: unknown): void => {
@@ -34,6 +43,12 @@ function modelTensorBytes(m: DeployModel): number {
   visit({ ...m, tokenizer: undefined, meta: undefined });
   return total;
 }
+
+/**
+ * The most bytes a decoded model holds per stored byte of each dtype (docs/format.md, "What the reader checks"):
+ * i16 and i8 thresholds widen to i32; k-bit codes become an Int8Array of codes plus the float32 matrix.
+ */
+const EXPANSION: Record<BmtDtype, number> = { f32: 1, u32: 1, i32: 1, i16: 2, i8: 5, i4: 10, i2: 20, b1: 40 };
 
 /** Decodes one mutated file and checks the contract. */
 function check(bytes: Uint8Array, what: string): void {
@@ -57,7 +72,8 @@ function check(bytes: Uint8Array, what: string): void {
   if (model) {
     stats.decoded++;
     assert.deepEqual(deployModelIssues(model), [], what);
-    assert.ok(modelTensorBytes(model) <= bytes.length, `${what}: model holds more tensor bytes than the file`);
+    const bound = readBmtLayout(bytes).entries.reduce((a, e) => a + e.byteLength * EXPANSION[e.dtype], 0);
+    assert.ok(modelTensorBytes(model) <= bound, `${what}: model holds more tensor bytes than its tensors expand to`);
     assert.deepStrictEqual(decodeBmt(encodeBmt(model)), model, `${what}: re-encode`);
     // A model that loads runs: the runtime's reference forward pass on one padded input.
     const T = model.shape.seqLen;
@@ -206,7 +222,7 @@ test('preamble errors: magic, versions, flags, trailing bytes, each with its cod
     assert.throws(() => decodeBmt(b, 'm.bmt'), (e) => e instanceof BitedgeError && e.code === code && e.issues[0].offset === offset && re.test(e.message));
   };
   expectError(edit((_, b) => (b[0] = 0x50)), 'bmt_bad_magic', 0, /^m\.bmt@0: not a \.bmt file/);
-  expectError(edit((d) => d.setUint16(4, 3, true)), 'bmt_version', 4, /file version 3 is newer than this runtime \(reads up to 1\)/);
+  expectError(edit((d) => d.setUint16(4, 3, true)), 'bmt_version', 4, /file version 3 is newer than this runtime \(reads up to 2\)/);
   expectError(reseal(edit((d) => d.setUint16(4, 0, true))), 'bmt_version', 4, /version 0 does not exist/);
   expectError(reseal(edit((d) => d.setUint16(6, 1, true))), 'bmt_header', 6, /flags/);
   expectError(reseal(edit((_, b) => (b[25] = 1))), 'bmt_header', 25, /reserved/);
@@ -253,7 +269,7 @@ test('header edits with consistent framing reach the semantic checks', () => {
   assert.throws(() => decodeBmt(withHeader(bases[0], (h) => (h.shape.hidden += h.shape.heads))), (e) => e instanceof BitedgeError && e.code === 'bmt_tensor' && /tokenEmbedding has the wrong shape/.test(e.message));
 });
 
-test('tensor contents: NaN scales, set padding bits and bad senses are rejected with the tensor offset', () => {
+test('tensor contents: NaN scales, set padding bits and infinities are rejected with the tensor offset', () => {
   const m = randomDeployModel(TINY_SHAPE, 0, { parts: 1, sites: 'binary' });
   const base = encodeBmt(m);
   const { entries } = readBmtLayout(base);
@@ -261,7 +277,6 @@ test('tensor contents: NaN scales, set padding bits and bad senses are rejected 
   const cases: [string, (b: DataView) => void, RegExp][] = [
     ['layers.0.q.parts.0.scale', (d) => d.setFloat32(at('layers.0.q.parts.0.scale').offset + 4, NaN, true), /not finite/],
     ['layers.0.ffn1.parts.0.weight', (d) => d.setUint32(at('layers.0.ffn1.parts.0.weight').offset + 4, 1, true), /padding bits/],
-    ['layers.0.q.threshold.sense', (d) => d.setInt8(at('layers.0.q.threshold.sense').offset, 0), /sense/],
     ['tokenEmbedding', (d) => d.setFloat32(at('tokenEmbedding').offset, Infinity, true), /not finite/],
   ];
   for (const [name, edit, re] of cases) {
@@ -277,15 +292,24 @@ test('tensor contents: NaN scales, set padding bits and bad senses are rejected 
   }
 });
 
-test('set padding bits in 4- and 2-bit codes are rejected at that tensor', () => {
+test('set padding bits in 4-, 2- and 1-bit codes and in packed senses are rejected at that tensor', () => {
   const shape = { ...TINY_SHAPE, hidden: 9, heads: 3 };
-  for (const [bits, bytesPerRow, padBit] of [[4, 5, 0x10], [2, 3, 0x04]] as const) {
-    const base = encodeBmt(randomDeployModel(shape, 1, { storage: { tokenEmbedding: bits } }));
-    const codes = readBmtLayout(base).entries.find((e) => e.name === 'tokenEmbedding.codes')!;
+  const cases = [['tokenEmbedding.codes', 4, 5, 1, 0x10], ['tokenEmbedding.codes', 2, 3, 1, 0x04], ['tokenEmbedding.codes', 1, 2, 1, 0x02], ['layers.0.q.threshold.sense', 1, 2, 0, 0x80]] as const;
+  for (const [name, bits, bytesPerRow, row, padBit] of cases) {
+    const base = encodeBmt(randomDeployModel(shape, 1, { sites: 'binary', parts: 1, storage: { tokenEmbedding: bits } }));
+    const t = readBmtLayout(base).entries.find((e) => e.name === name)!;
     const b = base.slice();
-    b[codes.offset + 2 * bytesPerRow - 1] |= padBit; // row 1's last byte: 9 codes leave its top bits as padding
-    assert.throws(() => decodeBmt(reseal(b)), (e) => e instanceof BitedgeError && e.issues[0].offset === codes.offset && /row 1 has non-zero padding bits/.test(e.message));
+    b[t.offset + (row + 1) * bytesPerRow - 1] |= padBit; // the row's last byte: 9 codes leave its top bits as padding
+    assert.throws(() => decodeBmt(reseal(b)), (e) => e instanceof BitedgeError && e.issues[0].offset === t.offset && new RegExp(`${name.replace(/\./g, '\\.')}: row ${row} has non-zero padding bits`).test(e.message), `${name} ${bits}-bit`);
   }
+});
+
+test('version 2 features in a file that says version 1 are rejected, not misread', () => {
+  const asV1 = (b: Uint8Array) => { const c = b.slice(); new DataView(c.buffer).setUint16(4, 1, true); return reseal(c); };
+  const oneBit = encodeBmt(oneBitModel());
+  assert.throws(() => decodeBmt(asV1(oneBit), 'm.bmt'), (e) => e instanceof BitedgeError && e.code === 'bmt_header' && /1-bit storage of tokenEmbedding needs file version 2 \(the file says 1\)/.test(e.message));
+  const packedSense = encodeBmt(randomDeployModel(TINY_SHAPE, 2, { sites: 'binary', parts: 1 }));
+  assert.throws(() => decodeBmt(asV1(packedSense), 'm.bmt'), (e) => e instanceof BitedgeError && e.code === 'bmt_tensor' && /dtype b1 needs file version 2/.test(e.message));
 });
 
 test('fuzz summary: thousands of cases, both outcomes seen', () => {

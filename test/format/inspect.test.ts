@@ -32,6 +32,19 @@ test('describeBmt: sizes add up, FP32 size from the shape, bits per site', () =>
   assert.equal(o.bytes, 64 * 4 * 4 + 64 * 4 * 2);
   assert.equal(d.ratio, d.fp32Bytes / d.fileBytes);
   assert.ok(d.linearRatio > 10, `binary linears compress ${d.linearRatio}×`);
+  assert.equal(d.version, 2);
+  // Layer tensors by kind: every layer tensor in exactly one kind; weights at 1 bit, θ narrow, senses packed.
+  const layerTensors = d.tensors.filter((t) => t.name.startsWith('layers.'));
+  assert.equal(d.layerKinds.reduce((a, k) => a + k.tensors, 0), layerTensors.length);
+  assert.equal(d.layerKinds.reduce((a, k) => a + k.bytes, 0), layerTensors.reduce((a, t) => a + t.byteLength, 0));
+  assert.equal(d.parts.filter((p) => p.part.startsWith('layer ')).reduce((a, p) => a + p.bytes, 0), layerTensors.reduce((a, t) => a + t.byteLength, 0));
+  const kind = (k: string) => d.layerKinds.find((r) => r.kind === k)!;
+  assert.equal(kind('binary weights').bytes, 2 * (4 * 64 * 16 + 128 * 16 + 64 * 16), 'rows of W(64) = W(128) = 4 words (16 bytes): q, k, v, o 64 rows, ffn1 128, ffn2 64');
+  assert.deepEqual(kind('threshold senses').dtypes, ['b1']);
+  assert.equal(kind('threshold senses').bytes, 2 * (3 * 8), 'Q, K, V: 64 senses in 8 bytes, two layers');
+  assert.ok(kind('thresholds θ').dtypes.every((t) => t === 'i8' || t === 'i16'));
+  const oneBit = describeBmt(randomDeployModel(TINY_SHAPE, 3, { storage: { tokenEmbedding: 1, 'pooler.weight': 8 } }));
+  assert.deepEqual(oneBit.storageBits, { tokenEmbedding: 1, positionEmbedding: 32, 'pooler.weight': 8, 'classifier.weight': 32 });
 });
 
 function cli(args: string[]) {
@@ -43,10 +56,13 @@ test('bitedge inspect: text, --json, --tensors, and a clear error on a corrupt f
   const dir = mkdtempSync(join(tmpdir(), 'inspect-'));
   try {
     const path = join(dir, 'm.bmt');
-    writeBmtFile(path, randomDeployModel(TINY_SHAPE, 5));
+    writeBmtFile(path, randomDeployModel(TINY_SHAPE, 5, { storage: { tokenEmbedding: 1 } }));
     const text = cli(['inspect', path, '--tensors']);
     assert.equal(text.status, 0, text.stderr);
     assert.match(text.stdout, /smaller than|× smaller/);
+    assert.match(text.stdout, /tokenEmbedding 1-bit/);
+    assert.match(text.stdout, /tokenEmbedding\.codes +b1 +61×24/);
+    assert.match(text.stdout, /encoder layers by kind of tensor:\n.*\nbinary weights /);
     assert.match(text.stdout, /layers\.1\.ffn2\.bias/);
     const json = cli(['inspect', path, '--json']);
     assert.equal(json.status, 0, json.stderr);

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeBmt, encodeBmt } from '../../src/format/bmt.ts';
+import { decodeBmt, encodeBmt, narrowestIntDtype, readBmtLayout } from '../../src/format/bmt.ts';
+import { createRng } from '../../src/common/rng.ts';
+import { parseStoragePlan, quantizeRows, quantizeStorage } from '../../src/format/quantize.ts';
 import { readBmtFile, writeBmtFile } from '../../src/format/file.ts';
 import { randomDeployModel, TINY_SHAPE } from '../../src/format/random.ts';
 import { deployModelIssues } from '../../src/format/validate.ts';
@@ -33,13 +35,14 @@ test('k-bit storage of float matrices: exact round trip, sizes, odd widths pad t
   for (const hidden of [24, 7]) {
     const shape = { ...TINY_SHAPE, hidden, heads: 1, vocabSize: 500 };
     const plain = encodeBmt(randomDeployModel(shape, 2)).length;
-    for (const bits of [8, 4, 2] as const) {
+    for (const bits of [8, 4, 2, 1] as const) {
       const m = randomDeployModel(shape, 2, { storage: { tokenEmbedding: bits } });
       assert.deepEqual(deployModelIssues(m), []);
       const q = m.storage!.tokenEmbedding!;
       assert.equal(q.bits, bits);
-      const hi = 2 ** (bits - 1) - 1;
+      const hi = bits === 1 ? 1 : 2 ** (bits - 1) - 1;
       assert.ok(q.codes.some((c) => c === -hi) && q.codes.some((c) => c === hi), 'codes span the range');
+      if (bits === 1) assert.ok(q.codes.every((c) => c === 1 || c === -1), '1-bit codes are ±1');
       const bytes = encodeBmt(m);
       assert.deepStrictEqual(decodeBmt(bytes), m);
       const saved = plain - bytes.length;
@@ -50,10 +53,97 @@ test('k-bit storage of float matrices: exact round trip, sizes, odd widths pad t
     }
     const all = randomDeployModel(shape, 4, { storage: { tokenEmbedding: 4, positionEmbedding: 8, 'pooler.weight': 2, 'classifier.weight': 4 } });
     assert.deepStrictEqual(decodeBmt(encodeBmt(all)), all);
+    const oneBit = randomDeployModel(shape, 5, { storage: { tokenEmbedding: 1, positionEmbedding: 1, 'pooler.weight': 1, 'classifier.weight': 1 } });
+    assert.deepStrictEqual(decodeBmt(encodeBmt(oneBit)), oneBit);
+    const codes = readBmtLayout(encodeBmt(oneBit)).entries.find((e) => e.name === 'tokenEmbedding.codes')!;
+    assert.deepEqual([codes.dtype, codes.byteLength], ['b1', shape.vocabSize * Math.ceil(hidden / 8)]);
   }
   const m = randomDeployModel(TINY_SHAPE, 3, { storage: { 'pooler.weight': 8 } });
   m.pooler.weight[5] += 1e-3;
   assert.throws(() => encodeBmt(m), /pooler\.weight\[5\] is not code × scale/);
+  const z = randomDeployModel(TINY_SHAPE, 3, { storage: { 'classifier.weight': 1 } });
+  z.storage!['classifier.weight']!.codes[7] = 0;
+  z.classifier.weight[7] = 0;
+  assert.throws(() => encodeBmt(z), /code 7 is not a 1-bit code/);
+});
+
+/** BWN by the definition, written independently: α = fround(mean |x|) over the row, value = ±α by sign, sign(0) = +1. */
+function bwnByHand(x: Float32Array, rows: number, cols: number): { scale: number[]; codes: number[]; values: number[] } {
+  const scale: number[] = [], codes: number[] = [], values: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const row = Array.from(x.subarray(r * cols, (r + 1) * cols));
+    const alpha = Math.fround(row.reduce((a, v) => a + Math.abs(v), 0) / cols);
+    scale.push(alpha);
+    for (const v of row) {
+      const code = Object.is(v, -0) || v >= 0 ? 1 : -1;
+      codes.push(code);
+      values.push(Math.fround(code * alpha));
+    }
+  }
+  return { scale, codes, values };
+}
+
+test('quantizeRows at 1 bit is BWN per row: mean-magnitude scale, sign codes with sign(0) = +1', () => {
+  const rng = createRng('bwn');
+  for (const [rows, cols] of [[1, 1], [3, 7], [5, 64], [2, 129], [17, 33]]) {
+    const x = Float32Array.from({ length: rows * cols }, () => (rng.int(8) === 0 ? 0 : rng.normal() * (1 + rng.int(3))));
+    x[0] = -0;
+    const q = quantizeRows(x, rows, cols, 1);
+    const ref = bwnByHand(x, rows, cols);
+    assert.equal(q.bits, 1);
+    assert.deepEqual(Array.from(q.scale), ref.scale, `${rows}×${cols} scales`);
+    assert.deepEqual(Array.from(q.codes), ref.codes, `${rows}×${cols} codes`);
+    assert.deepEqual(Array.from(q.values), ref.values, `${rows}×${cols} values`);
+    assert.equal(q.codes[0], 1, 'sign(−0) = +1');
+  }
+  const zero = quantizeRows(new Float32Array(6), 2, 3, 1);
+  assert.deepEqual([Array.from(zero.codes), Array.from(zero.values)], [[1, 1, 1, 1, 1, 1], [0, 0, 0, 0, 0, 0]], 'sign(0) = +1; an all-zero row has scale 0');
+  assert.throws(() => quantizeRows(new Float32Array(6), 2, 3, 3 as 1), /storage bits must be one of 8, 4, 2, 1/);
+  assert.throws(() => quantizeRows(new Float32Array(6), 2, 4, 1), /6 values is not 2 × 4/);
+});
+
+test('quantizeStorage at 1 bit changes the float fields to exactly what the file restores, and is idempotent', () => {
+  const m = quantizeStorage(randomDeployModel(TINY_SHAPE, 8), { tokenEmbedding: 1 });
+  const again = quantizeStorage(m, { tokenEmbedding: 1 });
+  assert.deepStrictEqual(again.tokenEmbedding, m.tokenEmbedding, 'BWN of BWN values is the same matrix');
+  assert.deepStrictEqual(decodeBmt(encodeBmt(m)).tokenEmbedding, m.tokenEmbedding);
+});
+
+test('thresholds are stored in the narrowest of i8, i16, i32 and read back to the same Int32Array', () => {
+  const cases: [number[], string][] = [[[-128, 127, 0], 'i8'], [[-129, 5], 'i16'], [[128], 'i16'], [[-32768, 32767], 'i16'], [[32768], 'i32'], [[-(2 ** 31), 2 ** 31 - 1], 'i32']];
+  for (const [values, dtype] of cases) {
+    assert.equal(narrowestIntDtype(Int32Array.from(values)), dtype, values.join(','));
+    const m = randomDeployModel(TINY_SHAPE, 9, { sites: 'binary', parts: 1 });
+    m.layers[1].v.threshold!.theta.set(values);
+    const bytes = encodeBmt(m);
+    const e = readBmtLayout(bytes).entries.find((t) => t.name === 'layers.1.v.threshold.theta')!;
+    assert.equal(e.dtype, dtype);
+    assert.equal(readBmtLayout(bytes).entries.find((t) => t.name === 'layers.1.v.threshold.sense')!.dtype, 'b1');
+    const back = decodeBmt(bytes, undefined, { share: true });
+    assert.deepStrictEqual(back, m);
+    assert.ok(back.layers[1].v.threshold!.theta instanceof Int32Array);
+  }
+});
+
+test('a version-1 file (written before 1-bit storage) still loads to the same model', () => {
+  const v1 = new Uint8Array(readFileSync(join(import.meta.dirname, 'fixtures/v1-example.bmt')));
+  assert.equal(new DataView(v1.buffer).getUint16(4, true), 1);
+  const dtypes = Object.fromEntries(readBmtLayout(v1).entries.map((e) => [e.name, e.dtype]));
+  assert.deepEqual([dtypes['layers.0.q.threshold.theta'], dtypes['layers.0.q.threshold.sense'], dtypes['tokenEmbedding.codes']], ['i32', 'i8', 'i4']);
+  const m = randomDeployModel({ vocabSize: 5, seqLen: 2, hidden: 4, heads: 1, ffn: 4, layers: 1, numLabels: 2 }, 0, { sites: 'binary', parts: 1, variants: ['softmax-binary'], storage: { tokenEmbedding: 4 } });
+  m.meta = {};
+  m.tokenizer = null;
+  assert.deepStrictEqual(decodeBmt(v1), m);
+  assert.equal(new DataView(encodeBmt(m).buffer).getUint16(4, true), 2, 'the writer writes version 2');
+});
+
+test('parseStoragePlan reads KEY=BITS lists and words each mistake', () => {
+  assert.deepEqual(parseStoragePlan('tokenEmbedding=1, positionEmbedding=8,pooler.weight=8,classifier.weight=4'), { tokenEmbedding: 1, positionEmbedding: 8, 'pooler.weight': 8, 'classifier.weight': 4 });
+  assert.deepEqual(parseStoragePlan(''), {});
+  assert.throws(() => parseStoragePlan('tokenEmbedding=3'), /tokenEmbedding: 3 is not a storage bit width/);
+  assert.throws(() => parseStoragePlan('embedding=1'), /embedding is not a storable matrix/);
+  assert.throws(() => parseStoragePlan('tokenEmbedding'), /expected KEY=BITS/);
+  assert.throws(() => parseStoragePlan('tokenEmbedding=1,tokenEmbedding=8'), /tokenEmbedding appears twice/);
 });
 
 test('random models cover every site kind, both part counts, thresholds and all attention variants', () => {
@@ -119,10 +209,10 @@ test("docs/format.md's worked example is what the encoder writes", () => {
   const b = encodeBmt(m);
   const hex = (from: number, to: number) => Buffer.from(b.subarray(from, to)).toString('hex');
   assert.equal(b.length, 6724);
-  assert.equal(hex(0, 20), '424d543101000000da0300002c000000441a0000');
+  assert.equal(hex(0, 20), '424d543102000000da0300002c000000441a0000');
   assert.equal(hex(1024, 1040), '746f6b656e456d62656464696e670000');
   assert.equal(hex(1064, 1088), ['04020000', '05000000', '04000000', '000f0000', '50000000', '00000000'].join(''));
   const doc = readFileSync(join(import.meta.dirname, '../../docs/format.md'), 'utf8');
-  assert.match(doc, /42 4d 54 31 {2}01 00 {2}00 00 {2}da 03 00 00 {2}2c 00 00 00 {2}44 1a 00 00/);
+  assert.match(doc, /42 4d 54 31 {2}02 00 {2}00 00 {2}da 03 00 00 {2}2c 00 00 00 {2}44 1a 00 00/);
   assert.match(doc, /00 0f 00 00 {2}50 00 00 00/);
 });
