@@ -107,13 +107,14 @@ export type StoragePlan = Partial<Record<StorableMatrix, StorageBits>>;
 /**
  * Stores the chosen matrices as k-bit codes: returns a new model whose float fields hold the dequantized
  * values exactly, so the runtime computes on what the file stores. Changes the model's function (evaluate
- * after quantizing); the other tensors are shared with `model`.
+ * after quantizing, or train for it); the other tensors are shared with `model`. A matrix already stored at
+ * the planned width is kept as it is (re-quantizing 8/4/2-bit values need not return them unchanged).
  */
 export function quantizeStorage(model: DeployModel, plan: StoragePlan): DeployModel {
   let out: DeployModel = { ...model, storage: { ...model.storage } };
   for (const key of STORABLE_MATRICES) {
     const bits = plan[key];
-    if (bits === undefined) continue;
+    if (bits === undefined || out.storage![key]?.bits === bits) continue;
     const { values, rows, cols } = storableMatrix(out, key);
     const q = quantizeRows(values, rows, cols, bits);
     out = withMatrix(out, key, q.values);

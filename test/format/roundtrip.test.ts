@@ -107,6 +107,12 @@ test('quantizeStorage at 1 bit changes the float fields to exactly what the file
   const again = quantizeStorage(m, { tokenEmbedding: 1 });
   assert.deepStrictEqual(again.tokenEmbedding, m.tokenEmbedding, 'BWN of BWN values is the same matrix');
   assert.deepStrictEqual(decodeBmt(encodeBmt(m)).tokenEmbedding, m.tokenEmbedding);
+  // A matrix already stored at the planned width is kept (its codes and values), another width re-quantizes it.
+  const eight = quantizeStorage(randomDeployModel(TINY_SHAPE, 8), { positionEmbedding: 8 });
+  const kept = quantizeStorage(eight, { positionEmbedding: 8, tokenEmbedding: 1 });
+  assert.equal(kept.storage!.positionEmbedding, eight.storage!.positionEmbedding);
+  assert.equal(kept.positionEmbedding, eight.positionEmbedding);
+  assert.equal(quantizeStorage(eight, { positionEmbedding: 4 }).storage!.positionEmbedding!.bits, 4);
 });
 
 test('thresholds are stored in the narrowest of i8, i16, i32 and read back to the same Int32Array', () => {
