@@ -83,6 +83,30 @@ export function unpackCodes(packed: Uint8Array, rows: number, cols: number, bits
   return { codes, badRow };
 }
 
+/**
+ * The rows of a packed binary matrix without their SIMD padding: ⌈cols/8⌉ bytes per row, which is the `b1`
+ * layout (little-endian words put column c at bit c & 7 of byte c >>> 3 either way). No copy when the rows
+ * have no padding words (cols a multiple of 128).
+ */
+export function unpaddedRows(p: PackedBits): Uint8Array {
+  const bpr = Math.ceil(p.cols / 8), stride = 4 * p.wordsPerRow;
+  const all = new Uint8Array(p.data.buffer, p.data.byteOffset, p.data.byteLength);
+  if (bpr === stride) return all;
+  const out = new Uint8Array(p.rows * bpr);
+  for (let r = 0; r < p.rows; r++) out.set(all.subarray(r * stride, r * stride + bpr), r * bpr);
+  return out;
+}
+
+/** unpaddedRows' inverse: rows of ⌈cols/8⌉ bytes back to `wordsPerRowFor(cols)` words, padding zero (a view when there is none). */
+export function paddedRows(bytes: Uint8Array, rows: number, cols: number): Uint32Array {
+  const bpr = Math.ceil(cols / 8), wpr = wordsPerRowFor(cols);
+  if (bpr === 4 * wpr && bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, rows * wpr);
+  const out = new Uint32Array(rows * wpr);
+  const out8 = new Uint8Array(out.buffer);
+  for (let r = 0; r < rows; r++) out8.set(bytes.subarray(r * bpr, (r + 1) * bpr), r * 4 * wpr);
+  return out;
+}
+
 /** The narrowest of i8, i16, i32 that holds every value of `a` (thresholds are stored in it). */
 export function narrowestIntDtype(a: Int32Array): 'i8' | 'i16' | 'i32' {
   let lo = 0, hi = 0;
@@ -184,7 +208,7 @@ export function tensorsOf(model: DeployModel): NamedTensor[] {
   };
   const linear = (name: string, l: BinaryLinear): void => {
     l.parts.forEach((p, i) => {
-      out.push({ name: `${name}.parts.${i}.weight`, dtype: 'u32', dims: [p.weight.rows, p.weight.wordsPerRow], data: p.weight.data });
+      out.push({ name: `${name}.parts.${i}.weight`, dtype: 'b1', dims: [p.weight.rows, p.weight.cols], data: unpaddedRows(p.weight) });
       f32(`${name}.parts.${i}.scale`, p.scale, [l.outFeatures]);
     });
     f32(`${name}.bias`, l.bias, [l.outFeatures]);
@@ -454,7 +478,10 @@ function buildModel(h: BmtHeader, r: TensorReader, version: number): DeployModel
   const linear = (name: string, l: LinearHeader, inF: number, outF: number): BinaryLinear => {
     const wpr = wordsPerRowFor(inF);
     const parts = Array.from({ length: l.parts }, (_, i) => {
-      const weight: PackedBits = { rows: outF, cols: inF, wordsPerRow: wpr, data: r.take(`${name}.parts.${i}.weight`, 'u32', [outF, wpr]) };
+      // Version 1: u32 rows with their SIMD padding; version 2: b1 rows, re-padded here (≤ 16× the stored bytes).
+      const wName = `${name}.parts.${i}.weight`;
+      const data = version < 2 ? r.take(wName, 'u32', [outF, wpr]) : paddedRows(r.take(wName, 'b1', [outF, inF]), outF, inF);
+      const weight: PackedBits = { rows: outF, cols: inF, wordsPerRow: wpr, data };
       return { weight, scale: r.take(`${name}.parts.${i}.scale`, 'f32', [outF]) };
     });
     const lin: BinaryLinear = { inFeatures: inF, outFeatures: outF, parts, bias: r.take(`${name}.bias`, 'f32', [outF]) };

@@ -27,9 +27,9 @@ test('describeBmt: sizes add up, FP32 size from the shape, bits per site', () =>
   const fp = fp32PartBytes(m.shape);
   assert.equal(fp.embeddings + 2 * fp.layer + fp.head, d.fp32Bytes);
   assert.ok(d.sites.every((s) => s.bits === 1));
-  // One-part binary linear without thresholds: 4·⌈in/128⌉ words per row, then scale and bias as float32.
+  // One-part binary linear without thresholds: ⌈in/8⌉ bytes per row (b1), then scale and bias as float32.
   const o = d.linears.find((l) => l.name === 'o' && l.layer === 0)!;
-  assert.equal(o.bytes, 64 * 4 * 4 + 64 * 4 * 2);
+  assert.equal(o.bytes, 64 * 8 + 64 * 4 * 2);
   assert.equal(d.ratio, d.fp32Bytes / d.fileBytes);
   assert.ok(d.linearRatio > 10, `binary linears compress ${d.linearRatio}×`);
   assert.equal(d.version, 2);
@@ -39,7 +39,8 @@ test('describeBmt: sizes add up, FP32 size from the shape, bits per site', () =>
   assert.equal(d.layerKinds.reduce((a, k) => a + k.bytes, 0), layerTensors.reduce((a, t) => a + t.byteLength, 0));
   assert.equal(d.parts.filter((p) => p.part.startsWith('layer ')).reduce((a, p) => a + p.bytes, 0), layerTensors.reduce((a, t) => a + t.byteLength, 0));
   const kind = (k: string) => d.layerKinds.find((r) => r.kind === k)!;
-  assert.equal(kind('binary weights').bytes, 2 * (4 * 64 * 16 + 128 * 16 + 64 * 16), 'rows of W(64) = W(128) = 4 words (16 bytes): q, k, v, o 64 rows, ffn1 128, ffn2 64');
+  assert.equal(kind('binary weights').bytes, 2 * (4 * 64 * 8 + 128 * 8 + 64 * 16), 'b1 rows of in/8 bytes: q, k, v, o 64 rows of 8, ffn1 128 of 8, ffn2 64 of 16');
+  assert.deepEqual(kind('binary weights').dtypes, ['b1']);
   assert.deepEqual(kind('threshold senses').dtypes, ['b1']);
   assert.equal(kind('threshold senses').bytes, 2 * (3 * 8), 'Q, K, V: 64 senses in 8 bytes, two layers');
   assert.ok(kind('thresholds θ').dtypes.every((t) => t === 'i8' || t === 'i16'));

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeBmt, encodeBmt, narrowestIntDtype, readBmtLayout } from '../../src/format/bmt.ts';
+import { decodeBmt, encodeBmt, narrowestIntDtype, paddedRows, readBmtLayout, unpackCodes, unpaddedRows } from '../../src/format/bmt.ts';
 import { createRng } from '../../src/common/rng.ts';
 import { parseStoragePlan, quantizeRows, quantizeStorage } from '../../src/format/quantize.ts';
 import { readBmtFile, writeBmtFile } from '../../src/format/file.ts';
-import { randomDeployModel, TINY_SHAPE } from '../../src/format/random.ts';
+import { randomDeployModel, randomPackedBits, TINY_SHAPE } from '../../src/format/random.ts';
 import { deployModelIssues } from '../../src/format/validate.ts';
 import type { EncoderShape } from '../../src/format/model.ts';
 
@@ -115,6 +115,25 @@ test('quantizeStorage at 1 bit changes the float fields to exactly what the file
   assert.equal(quantizeStorage(eight, { positionEmbedding: 4 }).storage!.positionEmbedding!.bits, 4);
 });
 
+test('binary weights are stored as b1 rows without SIMD padding: element c is bit c & 31 of word c >>> 5', () => {
+  const rng = createRng('b1-weights');
+  for (const [rows, cols] of [[1, 1], [3, 7], [2, 8], [5, 33], [4, 128], [3, 130], [2, 257]]) {
+    const p = randomPackedBits(rng, rows, cols);
+    const bytes = unpaddedRows(p);
+    assert.equal(bytes.length, rows * Math.ceil(cols / 8));
+    const { codes, badRow } = unpackCodes(bytes, rows, cols, 1);
+    assert.equal(badRow, -1);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const bit = (p.data[r * p.wordsPerRow + (c >>> 5)] >>> (c & 31)) & 1;
+        assert.equal(codes[r * cols + c], bit ? 1 : -1, `${rows}×${cols} [${r}, ${c}]`);
+      }
+    }
+    assert.deepEqual(paddedRows(bytes, rows, cols), p.data, `${rows}×${cols} re-padded`);
+    assert.deepEqual(paddedRows(bytes.slice(), rows, cols), p.data, 'copied input');
+  }
+});
+
 test('thresholds are stored in the narrowest of i8, i16, i32 and read back to the same Int32Array', () => {
   const cases: [number[], string][] = [[[-128, 127, 0], 'i8'], [[-129, 5], 'i16'], [[128], 'i16'], [[-32768, 32767], 'i16'], [[32768], 'i32'], [[-(2 ** 31), 2 ** 31 - 1], 'i32']];
   for (const [values, dtype] of cases) {
@@ -135,7 +154,7 @@ test('a version-1 file (written before 1-bit storage) still loads to the same mo
   const v1 = new Uint8Array(readFileSync(join(import.meta.dirname, 'fixtures/v1-example.bmt')));
   assert.equal(new DataView(v1.buffer).getUint16(4, true), 1);
   const dtypes = Object.fromEntries(readBmtLayout(v1).entries.map((e) => [e.name, e.dtype]));
-  assert.deepEqual([dtypes['layers.0.q.threshold.theta'], dtypes['layers.0.q.threshold.sense'], dtypes['tokenEmbedding.codes']], ['i32', 'i8', 'i4']);
+  assert.deepEqual([dtypes['layers.0.q.parts.0.weight'], dtypes['layers.0.q.threshold.theta'], dtypes['layers.0.q.threshold.sense'], dtypes['tokenEmbedding.codes']], ['u32', 'i32', 'i8', 'i4']);
   const m = randomDeployModel({ vocabSize: 5, seqLen: 2, hidden: 4, heads: 1, ffn: 4, layers: 1, numLabels: 2 }, 0, { sites: 'binary', parts: 1, variants: ['softmax-binary'], storage: { tokenEmbedding: 4 } });
   m.meta = {};
   m.tokenizer = null;
@@ -174,7 +193,12 @@ test('share: tensors are views into the input (aligned), copies otherwise; same 
   const shared = decodeBmt(bytes, undefined, { share: true });
   assert.deepStrictEqual(shared, m);
   assert.equal(shared.positionEmbedding.buffer, bytes.buffer);
-  assert.equal(shared.layers[0].q.parts[0].weight.data.buffer, bytes.buffer);
+  assert.notEqual(shared.layers[0].q.parts[0].weight.data.buffer, bytes.buffer, '24-column weight rows are re-padded to 128 bits');
+  const wide = randomDeployModel({ ...TINY_SHAPE, hidden: 128, heads: 4, ffn: 256 }, 11);
+  const wideBytes = encodeBmt(wide);
+  const wideShared = decodeBmt(wideBytes, undefined, { share: true });
+  assert.equal(wideShared.layers[0].ffn2.parts[0].weight.data.buffer, wideBytes.buffer, 'rows of 256 bits have no padding: a view');
+  assert.deepStrictEqual(wideShared, wide);
   assert.notEqual(decodeBmt(bytes).positionEmbedding.buffer, bytes.buffer, 'default copies');
   // Misaligned in memory: falls back to copies, still the same model.
   const odd = new Uint8Array(bytes.length + 1).subarray(1);
@@ -218,7 +242,9 @@ test("docs/format.md's worked example is what the encoder writes", () => {
   assert.equal(hex(0, 20), '424d543102000000da0300002c000000441a0000');
   assert.equal(hex(1024, 1040), '746f6b656e456d62656464696e670000');
   assert.equal(hex(1064, 1088), ['04020000', '05000000', '04000000', '000f0000', '50000000', '00000000'].join(''));
+  assert.equal(hex(4224, 4228), '04020408', 'layers.0.q.parts.0.weight: one b1 byte per row');
   const doc = readFileSync(join(import.meta.dirname, '../../docs/format.md'), 'utf8');
   assert.match(doc, /42 4d 54 31 {2}02 00 {2}00 00 {2}da 03 00 00 {2}2c 00 00 00 {2}44 1a 00 00/);
   assert.match(doc, /00 0f 00 00 {2}50 00 00 00/);
+  assert.match(doc, /`layers\.0\.q\.parts\.0\.weight` \(at offset 4224\) is b1 4 × 4, one\nbyte per row: `04 02 04 08`/);
 });
