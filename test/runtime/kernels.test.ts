@@ -19,6 +19,9 @@ function shapes(rng: Rng): [number, number, number][] {
   const fixed: [number, number, number][] = [
     [1, 1, 1], [1, 7, 33], [5, 1, 65], [3, 3, 127], [2, 4, 128], [4, 2, 129], [1, 1, 255], [7, 5, 256], [9, 3, 257],
     [6, 6, 31 * 256 + 128], [3, 2, 40 * 256 + 17], // more than 31 v128 steps: the byte counters are widened
+    // the row loop's specialisations (one 64-bit word, 128-, 256-bit chunks, 256-bit chunks with a 128-bit tail)
+    // with N past 32 (the four-column sinks and comparisons) and odd
+    [2, 67, 64], [1, 33, 100], [3, 64, 256], [2, 37, 1024], [1, 45, 1024 + 77], [2, 3, 1024 + 128 + 1],
   ];
   const random: [number, number, number][] = Array.from({ length: 12 }, () => [1 + rng.int(20), 1 + rng.int(20), 1 + rng.int(700)]);
   return [...fixed, ...random];
