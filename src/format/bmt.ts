@@ -16,7 +16,8 @@ import { deployModelIssues, siteChannels, validateDeployModel } from './validate
 export const BMT_MAGIC = 'BMT1';
 /**
  * The newest file version this code reads and the one it writes. Version 2 added the dtypes `i16` and `b1`
- * (1-bit storage, packed threshold senses, narrow thresholds); a version-1 file cannot use them.
+ * (1-bit storage, binary weights without SIMD row padding, packed threshold senses, narrow thresholds); a
+ * version-1 file cannot use them (docs/format.md, "Versioning").
  */
 export const BMT_VERSION = 2;
 export const PREAMBLE_BYTES = 32;
@@ -489,9 +490,8 @@ function buildModel(h: BmtHeader, r: TensorReader, version: number): DeployModel
     return lin;
   };
   /** Threshold senses: ±1 as i8 (version 1) or one bit each as b1 (version 2). */
-  const sense = (name: string, n: number): Int8Array => {
-    return version < 2 ? r.take(name, 'i8', [n]) : unpacked(name, r.take(name, 'b1', [n]), 1, n, 1);
-  };
+  const sense = (name: string, n: number): Int8Array =>
+    version < 2 ? r.take(name, 'i8', [n]) : unpacked(name, r.take(name, 'b1', [n]), 1, n, 1);
   /** Unpacks k-bit codes (rows × cols), failing at the tensor on a set padding bit. */
   const unpacked = (name: string, packed: Uint8Array, rows: number, cols: number, bits: 4 | 2 | 1): Int8Array => {
     const { codes, badRow } = unpackCodes(packed, rows, cols, bits);
