@@ -3,43 +3,79 @@
 // over the unmasked keys; TypeScript then finds per row the smallest dot whose bit is 1 (exp stays in
 // TypeScript: src/runtime/float.ts `SoftmaxBitRows`); a second kernel packs the bits. Twin: float.ts
 // `softmaxBitsFromDots`, which does the same three steps on one row at a time.
-import { SINK_XNOR, xorPopTiles } from './core';
+import { countRow, ROW, ROW_COLS } from './core';
 
 const NO_KEY: i32 = -(1 << 30); // below every dot; float.ts NO_KEY
+
+// With every key present and a row's keys in one count block, the row's histogram is counted on the counts
+// c = (K − dot)/2, even keys straight into the row's histogram (at dot K − 2c), odd keys into a second copy
+// added in over the row's count range: consecutive keys with the same count then do not wait on each
+// other's store.
+const SUB_SPAN: i32 = 4097;
+const SUB = memory.data(4 * SUB_SPAN, 64);
+
+/** Histogram of the n counts in ROW (all keys present) into the row histogram h (indexed by dot); max and min dot. */
+@inline function countHistogram(n: i32, K: i32, h: usize, maxes: usize, mins: usize, m: i32): void {
+  const top = h + (<usize>K << 2); // dot K − 2c at top − 8c
+  let vmx = i32x4.splat(0), vmn = i32x4.splat(K);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const r = ROW + (<usize>j << 2);
+    const c = v128.load(r);
+    vmx = i32x4.max_s(vmx, c); vmn = i32x4.min_s(vmn, c);
+    const p0 = top - (<usize>load<i32>(r) << 3), p1 = SUB + (<usize>load<i32>(r, 4) << 2);
+    const p2 = top - (<usize>load<i32>(r, 8) << 3), p3 = SUB + (<usize>load<i32>(r, 12) << 2);
+    store<i32>(p0, load<i32>(p0) + 1); store<i32>(p1, load<i32>(p1) + 1);
+    store<i32>(p2, load<i32>(p2) + 1); store<i32>(p3, load<i32>(p3) + 1);
+  }
+  let cmx = max(max(i32x4.extract_lane(vmx, 0), i32x4.extract_lane(vmx, 1)), max(i32x4.extract_lane(vmx, 2), i32x4.extract_lane(vmx, 3)));
+  let cmn = min(min(i32x4.extract_lane(vmn, 0), i32x4.extract_lane(vmn, 1)), min(i32x4.extract_lane(vmn, 2), i32x4.extract_lane(vmn, 3)));
+  for (; j < n; j++) {
+    const c = load<i32>(ROW + (<usize>j << 2));
+    const p = top - (<usize>c << 3);
+    store<i32>(p, load<i32>(p) + 1);
+    cmx = max(cmx, c); cmn = min(cmn, c);
+  }
+  for (let c = cmn; c <= cmx; c++) { // add the odd keys' copy and clear it
+    const p = SUB + (<usize>c << 2), q = top - (<usize>c << 3);
+    store<i32>(q, load<i32>(q) + load<i32>(p));
+    store<i32>(p, 0);
+  }
+  store<i32>(maxes + (<usize>m << 2), K - 2 * cmn);
+  store<i32>(mins + (<usize>m << 2), K - 2 * cmx);
+}
 
 /**
  * q: M rows, k: N rows of ±1 (`words` u32 each, K bits); dots: i32 M×N = K − 2·popcount(q XOR k);
  * mask: u8[N] (1 = key present); hist: i32 M×(2·bound + 1), hist[m, dot + bound] = keys with that dot;
  * maxes, mins: i32[M], the row's largest and smallest dot over present keys (NO_KEY, −NO_KEY if none).
+ * Row by row: the counts of a row (core.ts `countRow`) become its dots and histogram while in cache.
  */
 export function scoreHistograms(
   q: usize, k: usize, dots: usize, M: i32, N: i32, words: i32, K: i32, mask: usize, bound: i32, hist: usize, maxes: usize, mins: usize,
 ): void {
-  xorPopTiles(SINK_XNOR, q, k, M, N, words, K, dots, 0, 0);
   const span = 2 * bound + 1;
   memory.fill(hist, 0, (<usize>M * span) << 2);
   let present = 0;
   for (let j = 0; j < N; j++) present += <i32>load<u8>(mask + <usize>j);
-  if (present == N) { // every key present: no mask in the loop
-    for (let m = 0; m < M; m++) {
-      const row = dots + ((<usize>m * N) << 2);
-      const h = hist + ((<usize>(m * span + bound)) << 2);
-      let mx = NO_KEY, mn = -NO_KEY;
-      for (let j = 0; j < N; j++) {
-        const d = load<i32>(row + (<usize>j << 2));
-        const p = h + (<usize>d << 2);
-        store<i32>(p, load<i32>(p) + 1);
-        mx = max(mx, d);
-        mn = min(mn, d);
-      }
-      store<i32>(maxes + (<usize>m << 2), mx);
-      store<i32>(mins + (<usize>m << 2), mn);
-    }
-    return;
-  }
+  const fast = present == N && N > 0 && N <= ROW_COLS && K < SUB_SPAN;
+  const stride = <usize>words << 2;
+  const kv = i32x4.splat(K);
   for (let m = 0; m < M; m++) {
     const row = dots + ((<usize>m * N) << 2);
     const h = hist + ((<usize>(m * span + bound)) << 2);
+    for (let n0 = 0; n0 < N; n0 += ROW_COLS) { // dots = K − 2c, four at a time
+      const n = min(ROW_COLS, N - n0);
+      countRow(q + <usize>m * stride, k + <usize>n0 * stride, n, words, K, ROW);
+      const o = row + (<usize>n0 << 2);
+      let j = 0;
+      for (; j + 4 <= n; j += 4) v128.store(o + (<usize>j << 2), i32x4.sub(kv, i32x4.shl(v128.load(ROW + (<usize>j << 2)), 1)));
+      for (; j < n; j++) store<i32>(o + (<usize>j << 2), K - 2 * load<i32>(ROW + (<usize>j << 2)));
+    }
+    if (fast) {
+      countHistogram(N, K, h, maxes, mins, m);
+      continue;
+    }
     let mx = NO_KEY, mn = -NO_KEY;
     for (let j = 0; j < N; j++) {
       const on = <i32>load<u8>(mask + <usize>j);
