@@ -45,6 +45,14 @@ export interface IntegerOps {
   headContext?(P: PackedBits, vT: PackedBits, scale: number, H: number, off: number): void;
   contextBits?(rows: number, cols: number, signed: boolean, alpha: number, beta: Float32Array): PackedBits;
   residualNorm?(input: 'signs' | 'bits', x: PackedBits, w: PackedBits, scale: Float32Array, qIn: number, bias: Float32Array, h: Float32Array, rows: number, ln: LayerNormParams, signs?: SignTarget): void;
+  /**
+   * Optional (the wasm engine): the hidden state of one forward pass (n floats) as a view on the ops' own
+   * memory, so that fused stages update it in place; valid until `release`, called when the pass ends.
+   */
+  hidden?(n: number): Float32Array | undefined;
+  release?(): void;
+  /** Optional (the wasm engine): zeroed packed bits in the ops' own memory, for a LayerNorm's sign bits. */
+  bitsBuffer?(rows: number, cols: number): PackedBits | undefined;
 }
 
 type IntOperand = Exclude<Operand, { kind: 'float' }>;
@@ -178,7 +186,7 @@ function headProbs(ops: IntegerOps, qa: Operand, ka: Operand, c: number, T: numb
 /** h = LN(h + Lin(x)): fused from the dots for one-part linears on integer inputs. */
 function residualLinear(ops: IntegerOps, h: Float32Array, x: Operand, lin: BinaryLinear, ln: DeployLayer['ln1'], ws: Workspace, next?: ActSite): Operand | undefined {
   const rows = operandRows(x);
-  const signs = signTarget(next, rows, lin.outFeatures);
+  const signs = signTarget(ops, next, rows, lin.outFeatures);
   if ((x.kind === 'signs' || x.kind === 'bits') && lin.parts.length === 1 && ops.residualNorm) {
     ops.residualNorm(x.kind, x.bits, lin.parts[0].weight, lin.parts[0].scale, x.scale, lin.bias, h, rows, ln, signs);
   } else if (x.kind !== 'float' && lin.parts.length === 1) {
@@ -188,9 +196,9 @@ function residualLinear(ops: IntegerOps, h: Float32Array, x: Operand, lin: Binar
 }
 
 /** A signed site's bits are written by the LayerNorm pass itself; other sites are quantized afterwards. */
-function signTarget(site: ActSite | undefined, rows: number, cols: number): SignTarget | undefined {
+function signTarget(ops: IntegerOps, site: ActSite | undefined, rows: number, cols: number): SignTarget | undefined {
   if (site?.kind !== 'binary-signed') return undefined;
-  return { bits: emptyBits(rows, cols), beta: channelBeta(site.beta, cols) };
+  return { bits: ops.bitsBuffer?.(rows, cols) ?? emptyBits(rows, cols), beta: channelBeta(site.beta, cols) };
 }
 
 /** The quantized LayerNorm output at `site` (undefined when nothing consumes it). */
@@ -245,13 +253,17 @@ export function forwardSequence(ops: IntegerOps, model: DeployModel, ids: Int32A
   const ws = workspaceFor(model);
   const { seqLen: T, hidden: H } = model.shape;
   const first = model.layers[0]?.qkvIn;
-  const signs = signTarget(first, T, H);
-  const h = ws.h;
-  if (ops.embed) ops.embed(model, ids, h, signs);
-  else embed(model, ids, h, signs);
-  let u = encodedAfterNorm(h, T, H, first, signs);
-  model.layers.forEach((L, l) => { u = encoderLayer(ops, model, L, h, mask, ws, u!, model.layers[l + 1]?.qkvIn); });
-  return poolAndClassify(model, h);
+  const h = ops.hidden?.(T * H) ?? ws.h;
+  try {
+    const signs = signTarget(ops, first, T, H);
+    if (ops.embed) ops.embed(model, ids, h, signs);
+    else embed(model, ids, h, signs);
+    let u = encodedAfterNorm(h, T, H, first, signs);
+    model.layers.forEach((L, l) => { u = encoderLayer(ops, model, L, h, mask, ws, u!, model.layers[l + 1]?.qkvIn); });
+    return poolAndClassify(model, h);
+  } finally {
+    ops.release?.();
+  }
 }
 
 /** Ids and mask must match the model: length seqLen, ids in [0, vocabSize), mask 0/1. */

@@ -38,19 +38,33 @@ const alignUp = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 /**
  * Bump allocation in wasm memory: a persistent region (weights, kept for the life of the instance) and,
  * above it, scratch that `resetScratch` empties. Growing the memory detaches old views, so callers take
- * fresh views (`u32`, `i32`, …) after every allocation.
+ * fresh views (`u32`, `i32`, …) after every allocation. While views are handed out to live across calls
+ * (`pin`, during a forward pass: the hidden state and the activation bits stay in wasm memory), growing is
+ * an error rather than a silent detach; `reserve` grows the memory beforehand.
  */
 export class WasmHeap {
   private persistentTop: number;
   private scratchTop: number;
+  private pinned = false;
   constructor(readonly memory: WebAssembly.Memory, base: number) {
     this.persistentTop = alignUp(base);
     this.scratchTop = this.persistentTop;
   }
   private ensure(top: number): void {
     const have = this.memory.buffer.byteLength;
-    if (top > have) this.memory.grow(Math.ceil((top - have) / PAGE));
+    if (top <= have) return;
+    if (this.pinned) fail('runtime_memory', 'wasm memory would grow while views on it are in use (scratch reserve too small)', { expected: `≤ ${have} bytes`, received: String(top) });
+    this.memory.grow(Math.ceil((top - have) / PAGE));
   }
+  /** Grow now so that `bytes` of scratch fit without growing later. */
+  reserve(bytes: number): void {
+    this.ensure(this.persistentTop + bytes);
+  }
+  /** Views on the memory live across calls until `unpin`: the memory must not grow meanwhile. */
+  pin(): void { this.pinned = true; }
+  unpin(): void { this.pinned = false; }
+  /** Whether `a` is a view on this memory (then its byteOffset is its wasm pointer). */
+  holds(a: ArrayBufferView): boolean { return a.buffer === this.memory.buffer; }
   /** Bytes for the life of the instance. Only between calls (scratch is empty then). */
   persistent(bytes: number): number {
     const p = this.persistentTop;
@@ -122,7 +136,9 @@ export class WasmOps implements IntegerOps {
     return out;
   }
 
+  /** The wasm pointer of `data`: where it already is (activations kept in wasm memory) or a copy. */
   private put(data: Uint32Array | Int32Array | Int8Array | Uint8Array | Float32Array, persistent: boolean): number {
+    if (!persistent && this.heap.holds(data)) return data.byteOffset;
     const ptr = persistent ? this.heap.persistent(data.byteLength) : this.heap.scratch(data.byteLength);
     new Uint8Array(this.heap.memory.buffer, ptr, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     return ptr;
@@ -162,11 +178,30 @@ export class WasmOps implements IntegerOps {
 
   /** The attention context (seqLen × hidden f32) assembled head by head in wasm memory. */
   private context = { ptr: 0, bytes: 0 };
+  /** The hidden state (seqLen × hidden f32) of a forward pass, kept in wasm memory (`hidden`). */
+  private hiddenState = { ptr: 0, bytes: 0 };
+  /**
+   * Activation bits kept in wasm memory from one product to the next: a ring of persistent slots, each
+   * valid for BITS_RING − 1 further `bitsBuffer` results (a layer holds at most four at once: u, q, k, v).
+   */
+  private static readonly BITS_RING = 6;
+  private bitSlots: number[] = [];
+  private bitSlotBytes = 0;
+  private bitNext = 0;
+  /** The bits of P = 0 per key (float.ts `zeroProbBits`) in wasm memory, per (β, α, keys). */
+  private readonly zeroBits = new WeakMap<Float32Array, { alpha: number; n: number; ptr: number }>();
 
   /** Copy every binary weight, threshold and float constant of the fused stages into wasm memory once. */
   preload(model: DeployModel): void {
-    const ctxBytes = 4 * model.shape.seqLen * model.shape.hidden;
+    const { seqLen: T, hidden: Hd, ffn: F } = model.shape;
+    const ctxBytes = 4 * T * Hd;
     if (this.context.bytes < ctxBytes) this.context = { ptr: this.heap.persistent(ctxBytes), bytes: ctxBytes };
+    if (this.hiddenState.bytes < ctxBytes) this.hiddenState = { ptr: this.heap.persistent(ctxBytes), bytes: ctxBytes };
+    const slotBytes = 4 * T * wordsPerRowFor(Math.max(Hd, F, T));
+    if (this.bitSlotBytes < slotBytes) {
+      this.bitSlots = Array.from({ length: WasmOps.BITS_RING }, () => this.heap.persistent(slotBytes));
+      this.bitSlotBytes = slotBytes;
+    }
     this.keep(model.lnEmb.gamma); this.keep(model.lnEmb.beta);
     this.keep(model.tokenEmbedding); this.keep(model.positionEmbedding);
     const { hidden: H, heads: A } = model.shape, d = H / A;
@@ -182,6 +217,7 @@ export class WasmOps implements IntegerOps {
           new Float64Array(this.heap.memory.buffer, ptr, all.length).set(all);
           this.expTables.set(key, ptr);
         }
+        if (!this.zeroBits.has(probs.beta)) this.zeroBits.set(probs.beta, { alpha: probs.alpha, n: T, ptr: this.put(zeroProbBits(T, probs.alpha, probs.beta), true) });
       }
       for (const ln of [L.ln1, L.ln2]) { this.keep(ln.gamma); this.keep(ln.beta); }
       for (const [lin, x] of [[L.o, L.ctxIn], [L.ffn2, L.ffn2In]] as const) {
@@ -195,6 +231,54 @@ export class WasmOps implements IntegerOps {
         if (t && !this.thresholds.has(t)) this.thresholds.set(t, { theta: this.put(t.theta, true), sense: this.put(t.sense, true) });
       }
     }
+    this.heap.reserve(WasmOps.scratchBound(model));
+  }
+
+  /**
+   * Scratch a forward pass of this shape may take in one call, with room to spare (the largest are the
+   * attention's dots, histograms and row tables, and a product's dots): reserved at preload so that the
+   * memory does not grow while the hidden state and activation bits are views on it.
+   */
+  private static scratchBound(model: DeployModel): number {
+    const { seqLen: T, hidden: Hd, ffn: F, heads: A } = model.shape;
+    const span = 2 * (Hd / A) + 1;
+    return 16 * T * (Hd + F + T + 2 * span) + (1 << 20);
+  }
+
+  /** The forward pass's hidden state as a view on wasm memory (n floats), pinned until `release`. */
+  hidden(n: number): Float32Array | undefined {
+    if (4 * n > this.hiddenState.bytes) return undefined;
+    this.heap.pin();
+    return this.heap.f32(this.hiddenState.ptr, n);
+  }
+
+  /** End of a forward pass: the memory may grow again. */
+  release(): void {
+    this.heap.unpin();
+  }
+
+  /** Zeroed packed bits (rows × cols) in the next slot of the activation ring, or undefined if they do not fit. */
+  bitsBuffer(rows: number, cols: number): PackedBits | undefined {
+    const words = wordsPerRowFor(cols);
+    if (4 * rows * words > this.bitSlotBytes) return undefined;
+    const ptr = this.bitSlots[this.bitNext];
+    this.bitNext = (this.bitNext + 1) % WasmOps.BITS_RING;
+    const data = this.heap.u32(ptr, rows * words);
+    data.fill(0);
+    return { rows, cols, wordsPerRow: words, data };
+  }
+
+  /** Output bits of a kernel: written straight into an activation ring slot, else into scratch and copied out. */
+  private bitsOut(rows: number, cols: number, write: (ptr: number, words: number) => void): PackedBits {
+    const ring = this.bitsBuffer(rows, cols);
+    if (ring) {
+      write(ring.data.byteOffset, ring.wordsPerRow);
+      return ring;
+    }
+    const words = wordsPerRowFor(cols);
+    const out = this.heap.scratch(4 * rows * words);
+    write(out, words);
+    return { rows, cols, wordsPerRow: words, data: this.heap.u32(out, rows * words).slice() };
   }
 
   private static sameK(a: PackedBits, w: PackedBits): void {
@@ -259,7 +343,8 @@ export class WasmOps implements IntegerOps {
     this.heap.resetScratch();
     const { hidden: H } = model.shape, T = ids.length;
     const pids = this.put(ids, false);
-    const ph = this.heap.scratch(4 * T * H);
+    const hv = h.subarray(0, T * H);
+    const ph = this.heap.holds(hv) ? hv.byteOffset : this.heap.scratch(4 * T * H);
     this.k.embedSum(this.constant(model.tokenEmbedding), this.constant(model.positionEmbedding), pids, T, H, ph);
     this.norm(h, T, H, model.lnEmb, signs, 0, 0, 0, ph);
   }
@@ -267,13 +352,13 @@ export class WasmOps implements IntegerOps {
   /** Residual (dots ≠ 0) + LayerNorm of h in wasm; h is copied in, unless it is already at `placed`. */
   private norm(h: Float32Array, rows: number, N: number, ln: LayerNormParams, signs: SignTarget | undefined, dots: number, coef: number, pb: number, placed = 0): void {
     const hv = h.subarray(0, rows * N);
-    const ph = placed || this.put(hv, false);
+    const ph = placed || this.put(hv, false); // no copy when h is the wasm-resident hidden state
     const gamma = this.constant(ln.gamma), beta = this.constant(ln.beta);
     const sb = signs ? this.constant(signs.beta) : 0;
-    const pbits = signs ? this.heap.scratch(4 * signs.bits.data.length) : 0;
+    const pbits = signs ? this.put(signs.bits.data, false) : 0;
     this.k.residualNorm(ph, rows, N, dots, coef, pb, gamma, beta, ln.eps, sb, pbits, signs ? signs.bits.wordsPerRow : 0);
-    hv.set(this.heap.f32(ph, rows * N));
-    if (signs) signs.bits.data.set(this.heap.u32(pbits, signs.bits.data.length));
+    if (!this.heap.holds(hv)) hv.set(this.heap.f32(ph, rows * N));
+    if (signs && !this.heap.holds(signs.bits.data)) signs.bits.data.set(this.heap.u32(pbits, signs.bits.data.length));
   }
 
   /**
@@ -323,7 +408,7 @@ export class WasmOps implements IntegerOps {
     return {
       T, N, span, perTensor, outWords,
       mask: this.put(mask, false),
-      zeroBits: this.put(zeroProbBits(N, alpha, beta), false),
+      zeroBits: this.zeroProbBitsAt(N, alpha, beta),
       pmin: perTensor ? 0 : this.constant(this.probMinimum(alpha, beta)),
       dots: this.heap.scratch(4 * T * N),
       hist: this.heap.scratch(4 * T * span),
@@ -377,10 +462,14 @@ export class WasmOps implements IntegerOps {
   contextBits(rows: number, cols: number, signed: boolean, alpha: number, beta: Float32Array): PackedBits {
     this.heap.resetScratch();
     const pb = this.constant(channelBeta(beta, cols));
-    const words = wordsPerRowFor(cols);
-    const out = this.heap.scratch(4 * rows * words);
-    this.k.packSiteBits(this.context.ptr, rows, cols, signed ? 1 : 0, alpha, pb, out, words);
-    return { rows, cols, wordsPerRow: words, data: this.heap.u32(out, rows * words).slice() };
+    return this.bitsOut(rows, cols, (out, words) => this.k.packSiteBits(this.context.ptr, rows, cols, signed ? 1 : 0, alpha, pb, out, words));
+  }
+
+  /** float.ts `zeroProbBits(n, α, β)` in wasm memory: persistent per (β, α, n) between calls, else scratch. */
+  private zeroProbBitsAt(n: number, alpha: number, beta: Float32Array): number {
+    const known = this.zeroBits.get(beta);
+    if (known?.alpha === alpha && known.n === n) return known.ptr;
+    return this.put(zeroProbBits(n, alpha, beta), false);
   }
 
   /** Per key j, float.ts `unsignedBitMinimum(α, β[j])` (kept per β array and α). */
@@ -410,11 +499,10 @@ export class WasmOps implements IntegerOps {
     const pw = this.weight(w);
     const th = this.threshold(t);
     const pa = this.put(a.data, false);
-    const outWords = wordsPerRowFor(w.rows);
-    const out = this.heap.scratch(4 * a.rows * outWords);
-    if (input === 'signs') this.k.xnorThreshold(pa, pw.ptr, th.theta, th.sense, out, a.rows, w.rows, a.wordsPerRow, a.cols, outWords);
-    else this.k.bitsThreshold(pa, pw.ptr, pw.pw, th.theta, th.sense, out, a.rows, w.rows, a.wordsPerRow, a.cols, outWords);
-    return { rows: a.rows, cols: w.rows, wordsPerRow: outWords, data: this.heap.u32(out, a.rows * outWords).slice() };
+    return this.bitsOut(a.rows, w.rows, (out, outWords) => {
+      if (input === 'signs') this.k.xnorThreshold(pa, pw.ptr, th.theta, th.sense, out, a.rows, w.rows, a.wordsPerRow, a.cols, outWords);
+      else this.k.bitsThreshold(pa, pw.ptr, pw.pw, th.theta, th.sense, out, a.rows, w.rows, a.wordsPerRow, a.cols, outWords);
+    });
   }
 }
 
