@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../common/atomic.ts';
 import { fail } from '../common/errors.ts';
-import type { BmtConfig } from './config.ts';
+import { parseBmtConfig, type BmtConfig } from './config.ts';
 import type { ModelVariant, Params } from './model.ts';
 
 const MAGIC = 'BMTCKPT1';
@@ -70,7 +70,8 @@ export function decodeCheckpoint(bytes: Uint8Array, file = '<checkpoint>'): Stag
   const hlen = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
   const header = JSON.parse(Buffer.from(bytes.subarray(12, 12 + hlen)).toString('utf8')) as Header;
   let off = (12 + hlen + 3) & ~3;
-  const s: StageState = { stage: header.stage, config: header.config, variant: header.variant, labels: header.labels, step: header.step, totalSteps: header.totalSteps, done: header.done, metrics: header.metrics, params: {} };
+  // Re-validated: fills the defaults of options added since the checkpoint was written
+  const s: StageState = { stage: header.stage, config: parseBmtConfig(header.config, file), variant: header.variant, labels: header.labels, step: header.step, totalSteps: header.totalSteps, done: header.done, metrics: header.metrics, params: {} };
   for (const t of header.tensors) {
     if (off + t.length * 4 > body.length) fail('ckpt_inconsistent', `tensor ${t.name} runs past the end of the data`, { file, offset: off });
     const a = new Float32Array(t.length);
