@@ -139,6 +139,26 @@ export function packAtLeast(dots: usize, M: i32, N: i32, thr: usize, mask: usize
 export function packProbBits(
   dots: usize, M: i32, N: i32, maxes: usize, probs: usize, span: i32, mask: usize, zeroBits: usize, pmin: usize, out: usize, outWords: i32,
 ): void {
+  let present = 0;
+  for (let j = 0; j < N; j++) present += <i32>load<u8>(mask + <usize>j);
+  if (present == N) { // every key present: its key maxes[m] − dot lies in [0, span) and no mask is read
+    for (let m = 0; m < M; m++) {
+      const row = dots + ((<usize>m * N) << 2);
+      const pr = probs + ((<usize>(m * span + load<i32>(maxes + (<usize>m << 2)))) << 2); // p of dot at pr − 4·dot
+      const o = out + ((<usize>m * outWords) << 2);
+      for (let w = 0; w < outWords; w++) {
+        const j0 = w << 5;
+        const end = min(32, N - j0);
+        let word: u32 = 0;
+        for (let b = 0; b < end; b++) {
+          const j = <usize>(j0 + b) << 2;
+          word |= <u32>(load<f32>(pr - (<usize>load<i32>(row + j) << 2)) >= load<f32>(pmin + j)) << b;
+        }
+        store<u32>(o + (<usize>w << 2), word);
+      }
+    }
+    return;
+  }
   for (let m = 0; m < M; m++) {
     const row = dots + ((<usize>m * N) << 2);
     const mx = load<i32>(maxes + (<usize>m << 2));
@@ -165,10 +185,18 @@ export function packProbBits(
  * ctx[m, off + n] = f32(scale · dot[m, n]) (float.ts `scoreValues`, f64 product rounded once).
  */
 export function scaleInto(dots: usize, M: i32, N: i32, scale: f64, ctx: usize, H: i32, off: i32): void {
+  const s = f64x2.splat(scale);
   for (let m = 0; m < M; m++) {
     const d = dots + ((<usize>m * N) << 2);
     const o = ctx + ((<usize>(m * H + off)) << 2);
-    for (let n = 0; n < N; n++) store<f32>(o + (<usize>n << 2), <f32>(scale * <f64>load<i32>(d + (<usize>n << 2))));
+    let n = 0;
+    for (; n + 4 <= N; n += 4) { // per lane the same f64 product rounded once to f32
+      const x = v128.load(d + (<usize>n << 2));
+      const lo = f32x4.demote_f64x2_zero(f64x2.mul(s, f64x2.convert_low_i32x4_s(x)));
+      const hi = f32x4.demote_f64x2_zero(f64x2.mul(s, f64x2.convert_low_i32x4_s(v128.shuffle<i32>(x, x, 2, 3, 0, 1))));
+      v128.store(o + (<usize>n << 2), v128.shuffle<f32>(lo, hi, 0, 1, 4, 5));
+    }
+    for (; n < N; n++) store<f32>(o + (<usize>n << 2), <f32>(scale * <f64>load<i32>(d + (<usize>n << 2))));
   }
 }
 
