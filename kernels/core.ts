@@ -18,6 +18,7 @@ export const SINK_XNOR: i32 = 0; // out[m,n] = K − 2c
 export const SINK_BITS: i32 = 1; // out[m,n] = pw[n] − c
 export const SINK_PLANE_FIRST: i32 = 2; // out[m,n] = weight·(pw[n] − c)
 export const SINK_PLANE_ACC: i32 = 3; // out[m,n] += weight·(pw[n] − c)
+export const SINK_COUNT: i32 = 4; // out[m,n] = c
 
 /** Counts of one row are made ROW_COLS weight rows at a time into ROW. */
 export const ROW_COLS: i32 = 4096;
@@ -90,7 +91,8 @@ export function countRow(a: usize, w: usize, N: i32, words: i32, K: i32, dst: us
   for (let n = 0; n < n4; n += 4) {
     const off = <usize>n << 2;
     const cv = v128.load(c + off);
-    if (sink == SINK_XNOR) v128.store(out + off, i32x4.sub(k, i32x4.shl(cv, 1)));
+    if (sink == SINK_COUNT) v128.store(out + off, cv);
+    else if (sink == SINK_XNOR) v128.store(out + off, i32x4.sub(k, i32x4.shl(cv, 1)));
     else {
       const dot = i32x4.sub(v128.load(pw + off), cv);
       if (sink == SINK_BITS) v128.store(out + off, dot);
@@ -101,7 +103,8 @@ export function countRow(a: usize, w: usize, N: i32, words: i32, K: i32, dst: us
   for (let n = n4; n < N; n++) {
     const off = <usize>n << 2;
     const cn = load<i32>(c + off);
-    if (sink == SINK_XNOR) store<i32>(out + off, K - 2 * cn);
+    if (sink == SINK_COUNT) store<i32>(out + off, cn);
+    else if (sink == SINK_XNOR) store<i32>(out + off, K - 2 * cn);
     else {
       const dot = load<i32>(pw + off) - cn;
       if (sink == SINK_BITS) store<i32>(out + off, dot);
@@ -122,7 +125,7 @@ export function countRow(a: usize, w: usize, N: i32, words: i32, K: i32, dst: us
 }
 
 @inline function emit(sink: i32, c: i32, m: i32, n: i32, N: i32, K: i32, out: usize, pw: usize, weight: i32): void {
-  const dot = sink == SINK_XNOR ? K - 2 * c : load<i32>(pw + (<usize>n << 2)) - c;
+  const dot = sink == SINK_COUNT ? c : sink == SINK_XNOR ? K - 2 * c : load<i32>(pw + (<usize>n << 2)) - c;
   const p = out + ((<usize>m * N + n) << 2);
   if (sink == SINK_PLANE_FIRST) store<i32>(p, weight * dot);
   else if (sink == SINK_PLANE_ACC) store<i32>(p, load<i32>(p) + weight * dot);
@@ -194,7 +197,7 @@ export function countRow(a: usize, w: usize, N: i32, words: i32, K: i32, dst: us
 }
 
 /** Rows longer than this many u32 words take the mixed 2 × 2 tiles. */
-const LONG_WORDS: i32 = 32;
+export const LONG_WORDS: i32 = 32;
 
 /** The products into i32 M×N `out`, row by row; `sink` must be a constant so that each caller is specialised. */
 @inline export function xorPopTiles(

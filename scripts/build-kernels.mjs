@@ -20,7 +20,7 @@ const { error, stderr } = await main([
   '--converge',
   '--noAssert',
   '--runtime', 'stub',
-  '--initialMemory', '2',
+  '--initialMemory', '4',
 ]);
 if (error) {
   process.stderr.write(stderr.toString());
