@@ -189,7 +189,17 @@ export function linearFromFloat(signRows: Float32Array[], scales: Float32Array[]
 export function dense(p: DenseParams, x: Float32Array): Float32Array {
   const { outFeatures: N, inFeatures: K, weight, bias } = p;
   const y = new Float32Array(N);
-  for (let n = 0; n < N; n++) {
+  let n = 0;
+  for (; n + 4 <= N; n += 4) { // four independent sums at a time, each in the same order as one alone
+    const r0 = n * K, r1 = r0 + K, r2 = r1 + K, r3 = r2 + K;
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    for (let k = 0; k < K; k++) {
+      const xk = x[k];
+      a0 += weight[r0 + k] * xk; a1 += weight[r1 + k] * xk; a2 += weight[r2 + k] * xk; a3 += weight[r3 + k] * xk;
+    }
+    y[n] = a0 + bias[n]; y[n + 1] = a1 + bias[n + 1]; y[n + 2] = a2 + bias[n + 2]; y[n + 3] = a3 + bias[n + 3];
+  }
+  for (; n < N; n++) {
     let acc = 0;
     for (let k = 0; k < K; k++) acc += weight[n * K + k] * x[k];
     y[n] = acc + bias[n];
