@@ -5,7 +5,8 @@ import { before, test } from 'node:test';
 import { createRng, type Rng } from '../../src/common/rng.ts';
 import type { FoldedThreshold } from '../../src/format/model.ts';
 import { randomDeployModel, TINY_SHAPE } from '../../src/format/random.ts';
-import type { WasmOps } from '../../src/runtime/kernels.ts';
+import { WasmHeap, type WasmOps } from '../../src/runtime/kernels.ts';
+import { BitedgeError } from '../../src/common/errors.ts';
 import { loadKernels } from '../../src/runtime/kernels-node.ts';
 import { randomBits } from './fixtures.ts';
 import { bitSerialGemmRef, bitsGemmRef, thresholdGemmRef, xnorGemmRef } from '../../src/runtime/reference/kernels.ts';
@@ -89,4 +90,27 @@ test('preloaded model weights give the same products as weights copied per call'
   ops.preload(model);
   assert.deepEqual([ops.xnorGemm(a, w).slice(), ops.bitsGemm(a, w).slice(), ops.thresholdGemm('bits', a, w, t)], before);
   assert.deepEqual(before[1], bitsGemmRef(a, w));
+});
+
+test('after preload, threshold outputs stay in wasm memory and each stays valid for five further results', () => {
+  const rng = createRng('ring');
+  const model = randomDeployModel(TINY_SHAPE, 'ring', { sites: 'binary', parts: 1 });
+  ops.preload(model);
+  const w = model.layers[0].q.parts[0].weight;
+  const inputs = Array.from({ length: 6 }, () => randomBits(rng, model.shape.seqLen, w.cols));
+  const t = randomThreshold(rng, w.rows, w.cols);
+  const got = inputs.map((a) => ops.thresholdGemm('signs', a, w, t));
+  assert.ok(got.every((g) => g.data.buffer === ops.heap.memory.buffer), 'outputs are views on wasm memory');
+  got.forEach((g, i) => assert.deepEqual(g, thresholdGemmRef('signs', inputs[i], w, t), `result ${i}`));
+  assert.deepEqual(ops.thresholdGemm('signs', got[5], w, t), thresholdGemmRef('signs', got[5], w, t), 'an input already in wasm memory');
+});
+
+test('the wasm heap refuses to grow while views on it are pinned', () => {
+  const heap = new WasmHeap(new WebAssembly.Memory({ initial: 1 }), 1024);
+  heap.pin();
+  assert.throws(() => heap.scratch(2 * 65536), (e: unknown) => e instanceof BitedgeError && /would grow/.test(e.message));
+  heap.unpin();
+  assert.equal(heap.memory.buffer.byteLength, 65536);
+  heap.scratch(2 * 65536);
+  assert.ok(heap.memory.buffer.byteLength >= 3 * 65536);
 });
