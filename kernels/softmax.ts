@@ -58,7 +58,7 @@ export function scoreHistograms(
   memory.fill(hist, 0, (<usize>M * span) << 2);
   let present = 0;
   for (let j = 0; j < N; j++) present += <i32>load<u8>(mask + <usize>j);
-  const fast = present == N && N > 0 && N <= ROW_COLS && K < SUB_SPAN;
+  const fast = present == N && N > 0 && N <= ROW_COLS && K < SUB_SPAN && bound >= K;
   const stride = <usize>words << 2;
   const kv = i32x4.splat(K);
   for (let m = 0; m < M; m++) {
