@@ -17,6 +17,11 @@ export function setBit(p: PackedBits, r: number, c: number): void {
   p.data[r * p.wordsPerRow + (c >>> 5)] |= 1 << (c & 31);
 }
 
+/** Rows [0, n) of `p`, a view on its data (no copy). */
+export function leadingRows(p: PackedBits, n: number): PackedBits {
+  return { ...p, rows: n, data: p.data.subarray(0, n * p.wordsPerRow) };
+}
+
 /** Columns [start, start + cols) of `p` as a new packed matrix (a head's slice of Q, K, V or a plane). */
 export function sliceColumns(p: PackedBits, start: number, cols: number): PackedBits {
   const out = emptyBits(p.rows, cols);

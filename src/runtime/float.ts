@@ -260,14 +260,14 @@ export function scoreValues(S: Scores, v: Float32Array = new Float32Array('value
 }
 
 /**
- * Row-wise attention probabilities P (T×T) from scores S, masked keys excluded (P = 0 there):
+ * Row-wise attention probabilities P (rows × T) from scores S, masked keys excluded (P = 0 there):
  * softmax e/z with e = fround(exp(fround(S − max S))), or the shift variant with 2^(·) (docs/forward.md).
  * z is summed in double and rounded once: for integer scores (all elements with one dot share one e) as
  * Σ over distinct dots, from the largest down, of count·e — an order-free sum that `softmaxBitsFromDots`
  * evaluates from a histogram; for float scores in key order.
  */
-export function softmaxRows(S: Scores, T: number, mask: Uint8Array, base2: boolean): Float32Array {
-  return softmaxOfRows(scoreValues(S), 'dots' in S ? S.dots : undefined, T, T, mask, base2);
+export function softmaxRows(S: Scores, T: number, mask: Uint8Array, base2: boolean, rows = T): Float32Array {
+  return softmaxOfRows(scoreValues(S), 'dots' in S ? S.dots : undefined, rows, T, mask, base2);
 }
 
 /** `softmaxRows` on `rows` query rows of T keys (values and, for integer scores, their dots): the BAT SFU's block. */
@@ -394,13 +394,13 @@ export class SoftmaxBitRows {
 }
 
 /**
- * Attention probabilities straight to {0,1} bits, for integer scores S = fround(k·dot) (k > 0) and a
+ * Attention probabilities (rows × T) straight to {0,1} bits, for integer scores S = fround(k·dot) (k > 0) and a
  * binary-unsigned probs site: the same bits as `softmaxRows` then the site's `unsignedBit`, element for
  * element. Per row, e depends only on maxDot − dot (`SoftmaxBitRows`); with a per-tensor β the bit is
  * monotone in e, hence in dot: a binary search finds the smallest dot whose bit is 1, and each element is
  * one integer comparison.
  */
-export function softmaxBitsFromDots(dots: Int32Array, k: number, T: number, mask: Uint8Array, base2: boolean, alpha: number, beta: Float32Array, out: Uint32Array, wordsPerRow: number, bound: number): void {
+export function softmaxBitsFromDots(dots: Int32Array, k: number, rows: number, T: number, mask: Uint8Array, base2: boolean, alpha: number, beta: Float32Array, out: Uint32Array, wordsPerRow: number, bound: number): void {
   const perTensor = beta.length === 1;
   const zeroBits = zeroProbBits(T, alpha, beta);
   let allKeys = true;
@@ -408,7 +408,7 @@ export function softmaxBitsFromDots(dots: Int32Array, k: number, T: number, mask
   const rowsOf = new SoftmaxBitRows(k, base2, alpha, beta, bound);
   const e = new Float64Array(T);
   const count = new Int32Array(2 * bound + 1); // per dot + bound
-  for (let i = 0; i < T; i++) {
+  for (let i = 0; i < rows; i++) {
     const o = i * T, wo = i * wordsPerRow;
     // one pass: the row maximum and the histogram of dots
     count.fill(0);

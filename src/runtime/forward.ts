@@ -8,9 +8,9 @@ import { fail } from '../common/errors.ts';
 import type { ActSite, BinaryLinear, DeployLayer, DeployModel, FoldedThreshold, LayerNormParams, PackedBits } from '../format/model.ts';
 import { emptyBits, getBit, setBit } from './bits.ts';
 import {
-  activateInPlace, addAndNorm, channelBeta, addLinearAndNorm, embed, type SignTarget, siteScale, linearFromDots, linearFromFloat, poolAndClassify, scoreValues, softmaxBitsFromDots, softmaxRows, type Scores,
+  activateInPlace, addAndNorm, betaAt, channelBeta, addLinearAndNorm, embed, type SignTarget, siteScale, linearFromDots, linearFromFloat, poolAndClassify, scoreValues, softmaxBitsFromDots, softmaxRows, type Scores, unsignedBit,
 } from './float.ts';
-import { encodeSite, operandCols, operandRows, operandValues, sliceOperand, transposeOperand, type Operand } from './operand.ts';
+import { encodeSite, firstRows, operandCols, operandRows, operandValues, sliceOperand, transposeOperand, type Operand } from './operand.ts';
 import { thresholdFromDots } from './reference/kernels.ts';
 
 /** Integer products between packed operands; `w` rows are ±1 (bit 1 = +1). All return row-major M×N. */
@@ -154,33 +154,37 @@ function scaledProduct(ops: IntegerOps, a: Operand, b: Operand, c: number): Scor
   return { values };
 }
 
-/** Binarized attention probabilities of one head (docs/forward.md; variants softmax-binary, threshold, shift-softmax). */
-function attentionProbs(S: Scores, T: number, mask: Uint8Array, att: DeployLayer['attention']): Operand {
+/**
+ * Binarized attention probabilities of one head (docs/forward.md; variants softmax-binary, threshold,
+ * shift-softmax): M query rows over the T = mask.length keys.
+ */
+function attentionProbs(S: Scores, M: number, mask: Uint8Array, att: DeployLayer['attention']): Operand {
+  const T = mask.length;
   if (att.variant === 'threshold') {
     // BiBERT-style: Pb = α_p · 1{S > τ}, masked keys 0 (α_p: the probs site's scale, as training uses it)
     if (att.tau === undefined) fail('runtime_attention', 'the threshold attention variant needs tau');
-    const bits = emptyBits(T, T);
+    const bits = emptyBits(M, T);
     const values = scoreValues(S);
-    for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) if (mask[j] && values[i * T + j] > att.tau!) setBit(bits, i, j);
+    for (let i = 0; i < M; i++) for (let j = 0; j < T; j++) if (mask[j] && values[i * T + j] > att.tau!) setBit(bits, i, j);
     return { kind: 'bits', bits, scale: siteScale(att.probs) };
   }
   const base2 = att.variant === 'shift-softmax';
   if ('dots' in S && att.probs.kind === 'binary-unsigned') {
-    const bits = emptyBits(T, T);
-    softmaxBitsFromDots(S.dots, S.scale, T, mask, base2, att.probs.alpha, att.probs.beta, bits.data, bits.wordsPerRow, S.bound);
+    const bits = emptyBits(M, T);
+    softmaxBitsFromDots(S.dots, S.scale, M, T, mask, base2, att.probs.alpha, att.probs.beta, bits.data, bits.wordsPerRow, S.bound);
     return { kind: 'bits', bits, scale: att.probs.alpha };
   }
-  return encodeSite(softmaxRows(S, T, mask, base2), T, T, att.probs);
+  return encodeSite(softmaxRows(S, T, mask, base2, M), M, T, att.probs);
 }
 
-/** The binarized probabilities of one head from its q and k (the fused wasm stage where it applies). */
-function headProbs(ops: IntegerOps, qa: Operand, ka: Operand, c: number, T: number, mask: Uint8Array, att: DeployLayer['attention']): Operand {
+/** The binarized probabilities of one head from its q (M rows) and k (T rows) (the fused wasm stage where it applies). */
+function headProbs(ops: IntegerOps, qa: Operand, ka: Operand, c: number, mask: Uint8Array, att: DeployLayer['attention']): Operand {
   const probs = att.probs;
   if (ops.softmaxBits && att.variant !== 'threshold' && qa.kind === 'signs' && ka.kind === 'signs' && probs.kind === 'binary-unsigned') {
     const bits = ops.softmaxBits(qa.bits, ka.bits, c * qa.scale * ka.scale, mask, att.variant === 'shift-softmax', probs.alpha, probs.beta, operandCols(qa));
     return { kind: 'bits', bits, scale: probs.alpha };
   }
-  return attentionProbs(scaledProduct(ops, qa, ka, c), T, mask, att);
+  return attentionProbs(scaledProduct(ops, qa, ka, c), operandRows(qa), mask, att);
 }
 
 /** h = LN(h + Lin(x)): fused from the dots for one-part linears on integer inputs. */
@@ -209,15 +213,16 @@ function encodedAfterNorm(h: Float32Array, rows: number, cols: number, site: Act
 }
 
 /**
- * One encoder layer in place on h (T × H). `u` is h at the layer's Q/K/V input site; returns h at `next`
- * (the next layer's input site), quantized by the last LayerNorm pass.
+ * One encoder layer in place on h (T × H, T = mask.length). `u` is h at the layer's Q/K/V input site; returns
+ * h at `next` (the next layer's input site), quantized by the last LayerNorm pass. K and V are computed for
+ * all T rows, everything from the queries on for the first M rows only (M = T, or 1 for the [CLS] row): every
+ * stage after K and V is row by row, so rows 0 … M − 1 come out as in the full layer.
  */
-function encoderLayer(ops: IntegerOps, model: DeployModel, L: DeployLayer, h: Float32Array, mask: Uint8Array, ws: Workspace, u: Operand, next?: ActSite): Operand | undefined {
+function encoderLayer(ops: IntegerOps, model: DeployModel, L: DeployLayer, h: Float32Array, mask: Uint8Array, ws: Workspace, u: Operand, M: number, next?: ActSite): Operand | undefined {
   const { hidden: H, heads: A } = model.shape;
-  const T = mask.length;
   const d = H / A;
   // u: one quantizer shared by Q, K, V
-  const q = linearToSite(ops, u, L.q, L.qOut);
+  const q = linearToSite(ops, M < operandRows(u) ? firstRows(u, M) : u, L.q, L.qOut);
   const k = linearToSite(ops, u, L.k, L.kOut);
   const v = linearToSite(ops, u, L.v, L.vOut);
   const ctx = ws.ctx;
@@ -230,36 +235,84 @@ function encoderLayer(ops: IntegerOps, model: DeployModel, L: DeployLayer, h: Fl
   if (whole) ops.attention!(q.bits, k.bits, v.bits, A, 1 / Math.sqrt(d) * q.scale * k.scale, 1 * probs.alpha * v.scale, mask, att.variant === 'shift-softmax', probs.alpha, probs.beta);
   for (let a = 0; a < (whole ? 0 : A); a++) {
     const qa = sliceOperand(q, a * d, d), ka = sliceOperand(k, a * d, d), va = sliceOperand(v, a * d, d);
-    const P = headProbs(ops, qa, ka, 1 / Math.sqrt(d), T, mask, att); // from S = qa·kaᵀ/√d
+    const P = headProbs(ops, qa, ka, 1 / Math.sqrt(d), mask, att); // from S = qa·kaᵀ/√d
     const vT = transposeOperand(va);
     if (fused) {
       if (P.kind !== 'bits' || vT.kind !== 'signs') fail('runtime_attention', `head ${a}: expected {0,1} probabilities and ±1 values`, { received: `${P.kind} × ${vT.kind}` });
       ops.headContext!(P.bits, vT.bits, 1 * P.scale * vT.scale, H, a * d); // scaledProduct's scale, same order
       continue;
     }
-    const C = scoreValues(scaledProduct(ops, P, vT, 1), ws.head); // (T, d) = Pb·va
-    for (let t = 0; t < T; t++) ctx.set(C.subarray(t * d, (t + 1) * d), t * H + a * d);
+    const C = scoreValues(scaledProduct(ops, P, vT, 1), ws.head.subarray(0, M * d)); // (M, d) = Pb·va
+    for (let t = 0; t < M; t++) ctx.set(C.subarray(t * d, (t + 1) * d), t * H + a * d);
   }
   const c: Operand = fused && (ctxIn.kind === 'binary-signed' || ctxIn.kind === 'binary-unsigned')
-    ? { kind: ctxIn.kind === 'binary-signed' ? 'signs' : 'bits', bits: ops.contextBits!(T, H, ctxIn.kind === 'binary-signed', ctxIn.alpha, ctxIn.beta), scale: ctxIn.alpha }
-    : encodeSite(ctx, T, H, ctxIn);
+    ? { kind: ctxIn.kind === 'binary-signed' ? 'signs' : 'bits', bits: ops.contextBits!(M, H, ctxIn.kind === 'binary-signed', ctxIn.alpha, ctxIn.beta), scale: ctxIn.alpha }
+    : encodeSite(ctx, M, H, ctxIn);
   const f = residualLinear(ops, h, c, L.o, L.ln1, ws, L.ffnIn)!;
   const g = linearToSite(ops, f, L.ffn1, L.ffn2In, L.activation); // ReLU, then {0,1} (BiT)
   return residualLinear(ops, h, g, L.ffn2, L.ln2, ws, next);
 }
 
-/** Logits of one sequence: ids and mask of length T = model.shape.seqLen. */
-export function forwardSequence(ops: IntegerOps, model: DeployModel, ids: Int32Array, mask: Uint8Array): Float32Array {
+/**
+ * The rows a pass computes (docs/runtime.md, "Computing only what the logits need"): the encoder runs on
+ * positions 0 … rows − 1, and with `clsOnly` the last layer computes its queries onward for row 0 alone (K
+ * and V for every row), since the pooler reads only h[0].
+ */
+export interface RowPlan { rows: number; clsOnly: boolean }
+
+/** Every row of every layer: the plain computation (`referenceForward`). */
+export function allRows(model: DeployModel): RowPlan {
+  return { rows: model.shape.seqLen, clsOnly: false };
+}
+
+/** n when the mask is n ones followed by zeros (the tokenizer's layout), else 0. */
+export function prefixLength(mask: Uint8Array): number {
+  let n = 0;
+  while (n < mask.length && mask[n]) n++;
+  for (let t = n; t < mask.length; t++) if (mask[t]) return 0;
+  return n;
+}
+
+/**
+ * Whether padded keys n … T − 1 add nothing to P·V: masked keys get P = 0 (softmax variants) or bit 0
+ * (threshold variant), and the probs site maps P = 0 to code 0 — always for k-bit (round(0/s) = 0) and
+ * float sites, for a binary-unsigned site where unsignedBit(0, α, β[j]) = 0, never for a signed one (±α).
+ */
+export function paddedKeysSilent(att: DeployLayer['attention'], n: number, T: number): boolean {
+  if (att.variant === 'threshold') return true;
+  const p = att.probs;
+  if (p.kind === 'binary-signed') return false;
+  if (p.kind !== 'binary-unsigned') return true;
+  for (let j = n; j < T; j++) if (unsignedBit(0, p.alpha, betaAt(p.beta, j))) return false;
+  return true;
+}
+
+/**
+ * The rows the logits need. With a prefix mask of n ≥ 1 real tokens whose padded keys are silent in every
+ * layer, no real row reads a padded one (embeddings, LayerNorm and the products are per row; softmax
+ * excludes masked keys), so the encoder runs on the n real rows; otherwise on all seqLen rows. The last
+ * layer needs its queries onward for [CLS] only, whatever the mask.
+ */
+export function neededRows(model: DeployModel, mask: Uint8Array): RowPlan {
+  const n = prefixLength(mask), T = mask.length;
+  const short = n > 0 && model.layers.every((L) => paddedKeysSilent(L.attention, n, T));
+  return { rows: short ? n : T, clsOnly: true };
+}
+
+/** Logits of one sequence: ids and mask of length seqLen; `plan` picks the rows computed (default all). */
+export function forwardSequence(ops: IntegerOps, model: DeployModel, ids: Int32Array, mask: Uint8Array, plan: RowPlan = allRows(model)): Float32Array {
   const ws = workspaceFor(model);
-  const { seqLen: T, hidden: H } = model.shape;
+  const { hidden: H } = model.shape;
+  const T = plan.rows, rowIds = ids.subarray(0, T), rowMask = mask.subarray(0, T);
   const first = model.layers[0]?.qkvIn;
   const h = ops.hidden?.(T * H) ?? ws.h;
   try {
     const signs = signTarget(ops, first, T, H);
-    if (ops.embed) ops.embed(model, ids, h, signs);
-    else embed(model, ids, h, signs);
+    if (ops.embed) ops.embed(model, rowIds, h, signs);
+    else embed(model, rowIds, h, signs);
     let u = encodedAfterNorm(h, T, H, first, signs);
-    model.layers.forEach((L, l) => { u = encoderLayer(ops, model, L, h, mask, ws, u!, model.layers[l + 1]?.qkvIn); });
+    const last = model.layers.length - 1;
+    model.layers.forEach((L, l) => { u = encoderLayer(ops, model, L, h, rowMask, ws, u!, plan.clsOnly && l === last ? 1 : T, model.layers[l + 1]?.qkvIn); });
     return poolAndClassify(model, h);
   } finally {
     ops.release?.();

@@ -378,27 +378,28 @@ export class WasmOps implements IntegerOps {
 
   /**
    * Every head of softmax attention into the wasm-resident context (then `contextBits`): per head a the
-   * columns a·d … of ±1 rows q, k, v (T × H) are sliced in wasm, P = `softmaxBits` of (q_a, k_a) with scores
-   * fround(scale·dot), and P·v_a goes into the context as `headContext(P, v_aᵀ, ctxScale, H, a·d)` would.
+   * columns a·d … of ±1 rows q (M × H), k and v (T × H) are sliced in wasm, P = `softmaxBits` of (q_a, k_a)
+   * with scores fround(scale·dot), and P·v_a goes into the context as `headContext(P, v_aᵀ, ctxScale, H, a·d)` would.
    */
   attention(q: PackedBits, k: PackedBits, v: PackedBits, heads: number, scale: number, ctxScale: number, mask: Uint8Array, base2: boolean, alpha: number, beta: Float32Array): void {
     WasmOps.sameK(q, k); WasmOps.sameK(q, v);
-    const T = q.rows, H = q.cols, d = H / heads, dw = wordsPerRowFor(d), tw = wordsPerRowFor(T);
-    if (this.context.bytes < 4 * T * H) fail('runtime_shape', 'the attention context does not fit: preload the model first', { expected: `${T * H} floats`, received: String(this.context.bytes / 4) });
+    const M = q.rows, T = k.rows, H = q.cols, d = H / heads, dw = wordsPerRowFor(d), tw = wordsPerRowFor(T);
+    if (v.rows !== T) fail('runtime_shape', 'keys and values differ in rows', { expected: String(T), received: String(v.rows) });
+    if (this.context.bytes < 4 * M * H) fail('runtime_shape', 'the attention context does not fit: preload the model first', { expected: `${M * H} floats`, received: String(this.context.bytes / 4) });
     this.heap.resetScratch();
     const pq = this.put(q.data, false), pk = this.put(k.data, false), pv = this.put(v.data, false);
-    const s = this.probScratch(T, T, mask, alpha, beta, d);
-    const qa = this.heap.scratch(4 * T * dw), ka = this.heap.scratch(4 * T * dw), va = this.heap.scratch(4 * T * dw);
-    const vT = this.heap.scratch(4 * d * tw), pw = this.heap.scratch(4 * d), dots = this.heap.scratch(4 * T * d);
+    const s = this.probScratch(M, T, mask, alpha, beta, d);
+    const qa = this.heap.scratch(4 * M * dw), ka = this.heap.scratch(4 * T * dw), va = this.heap.scratch(4 * T * dw);
+    const vT = this.heap.scratch(4 * d * tw), pw = this.heap.scratch(4 * d), dots = this.heap.scratch(4 * M * d);
     for (let a = 0; a < heads; a++) {
-      this.k.sliceBits(pq, T, q.wordsPerRow, a * d, d, qa, dw);
-      this.k.sliceBits(pk, T, q.wordsPerRow, a * d, d, ka, dw);
-      this.k.sliceBits(pv, T, q.wordsPerRow, a * d, d, va, dw);
+      this.k.sliceBits(pq, M, q.wordsPerRow, a * d, d, qa, dw);
+      this.k.sliceBits(pk, T, k.wordsPerRow, a * d, d, ka, dw);
+      this.k.sliceBits(pv, T, v.wordsPerRow, a * d, d, va, dw);
       this.k.transposeBits(va, T, d, dw, vT, tw);
       this.k.rowPopcounts(vT, d, tw, pw);
       this.probBits(s, qa, ka, dw, d, scale, base2, alpha, beta, d);
-      this.k.bitsGemm(s.out, vT, pw, dots, T, d, tw, T);
-      this.k.scaleInto(dots, T, d, ctxScale, this.context.ptr, H, a * d);
+      this.k.bitsGemm(s.out, vT, pw, dots, M, d, tw, T);
+      this.k.scaleInto(dots, M, d, ctxScale, this.context.ptr, H, a * d);
     }
   }
 
@@ -465,10 +466,13 @@ export class WasmOps implements IntegerOps {
     return this.bitsOut(rows, cols, (out, words) => this.k.packSiteBits(this.context.ptr, rows, cols, signed ? 1 : 0, alpha, pb, out, words));
   }
 
-  /** float.ts `zeroProbBits(n, α, β)` in wasm memory: persistent per (β, α, n) between calls, else scratch. */
+  /**
+   * float.ts `zeroProbBits(n, α, β)` in wasm memory: the persistent bits of (β, α) for at least n keys (entry j
+   * depends on j alone, so a longer array's prefix serves), else scratch.
+   */
   private zeroProbBitsAt(n: number, alpha: number, beta: Float32Array): number {
     const known = this.zeroBits.get(beta);
-    if (known?.alpha === alpha && known.n === n) return known.ptr;
+    if (known?.alpha === alpha && known.n >= n) return known.ptr;
     return this.put(zeroProbBits(n, alpha, beta), false);
   }
 

@@ -5,7 +5,7 @@
  */
 import { fail } from '../common/errors.ts';
 import type { ActSite, PackedBits } from '../format/model.ts';
-import { emptyBits, getBit, setBit, sliceColumns, transposeBits } from './bits.ts';
+import { emptyBits, getBit, leadingRows, setBit, sliceColumns, transposeBits } from './bits.ts';
 import { lsqCode, signBit, unsignedBit } from './float.ts';
 
 export type Operand =
@@ -94,6 +94,18 @@ export function operandValues(x: Operand): Float64Array {
   const out = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * cols + c] = x.scale * codeAt(x, r, c);
   return out;
+}
+
+/** Rows [0, n) of an operand (the [CLS] row's queries), views on its data. */
+export function firstRows(x: Operand, n: number): Operand {
+  switch (x.kind) {
+    case 'float':
+      return { ...x, rows: n, values: x.values.subarray(0, n * x.cols) };
+    case 'planes':
+      return { ...x, planes: x.planes.map((p) => leadingRows(p, n)) };
+    default:
+      return { ...x, bits: leadingRows(x.bits, n) };
+  }
 }
 
 /** Columns [start, start + cols) of an operand (one head). */

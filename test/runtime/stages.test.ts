@@ -81,7 +81,7 @@ test('wasm softmax bits equal softmaxBitsFromDots on the reference q·kᵀ dots'
     const beta = Float32Array.from({ length: c % 2 ? T : 1 }, () => 0.02 * rng.normal());
     const base2 = c % 3 === 0;
     const want = emptyBits(T, T);
-    softmaxBitsFromDots(xnorGemmRef(q, k), scale, T, mask, base2, alpha, beta, want.data, want.wordsPerRow, d);
+    softmaxBitsFromDots(xnorGemmRef(q, k), scale, T, T, mask, base2, alpha, beta, want.data, want.wordsPerRow, d);
     const got = ops.softmaxBits(q, k, scale, mask, base2, alpha, beta, d);
     assert.deepEqual(got, want, `case ${c}: T=${T} d=${d} β ${beta.length === 1 ? 'per tensor' : 'per key'}`);
     for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) if ((want.data[i * want.wordsPerRow + (j >>> 5)] >>> (j & 31)) & 1) ones++; else zeros++;
@@ -134,8 +134,8 @@ test('wasm attention over all heads equals per-head slices, softmaxBitsFromDots,
   for (const [T, H, A] of [[128, 256, 4], [20, 66, 2], [33, 96, 3]]) {
     const d = H / A;
     ops.preload(randomDeployModel({ vocabSize: 10, seqLen: T, hidden: H, heads: A, ffn: 8, layers: 1, numLabels: 2 }, `attention-${T}`));
-    for (const perKey of [false, true]) {
-      const q = randomBits(rng, T, H), k = randomBits(rng, T, H), v = randomBits(rng, T, H);
+    for (const [perKey, M] of [[false, T], [true, T], [false, 1], [true, 3]] as const) { // M query rows ([CLS] alone: 1)
+      const q = randomBits(rng, M, H), k = randomBits(rng, T, H), v = randomBits(rng, T, H);
       const mask = new Uint8Array(T).map((_, j) => (j < T - 3 || perKey ? 1 : 0));
       const scale = (0.5 + rng.next()) / Math.sqrt(d), alpha = 0.01 + 0.05 * rng.next(), ctxScale = 0.3 + rng.next();
       const beta = Float32Array.from({ length: perKey ? T : 1 }, () => 0.01 * rng.normal());
@@ -143,15 +143,15 @@ test('wasm attention over all heads equals per-head slices, softmaxBitsFromDots,
       const ctx = new Float32Array(T * H);
       for (let a = 0; a < A; a++) {
         const qa = sliceColumns(q, a * d, d), ka = sliceColumns(k, a * d, d), vT = transposeBits(sliceColumns(v, a * d, d));
-        const P = emptyBits(T, T);
-        softmaxBitsFromDots(xnorGemmRef(qa, ka), scale, T, mask, base2, alpha, beta, P.data, P.wordsPerRow, d);
+        const P = emptyBits(M, T);
+        softmaxBitsFromDots(xnorGemmRef(qa, ka), scale, M, T, mask, base2, alpha, beta, P.data, P.wordsPerRow, d);
         const C = scoreValues({ dots: bitsGemmRef(P, vT), scale: ctxScale, bound: T });
-        for (let t = 0; t < T; t++) ctx.set(C.subarray(t * d, (t + 1) * d), t * H + a * d);
+        for (let t = 0; t < M; t++) ctx.set(C.subarray(t * d, (t + 1) * d), t * H + a * d);
       }
       ops.attention(q, k, v, A, scale, ctxScale, mask, base2, alpha, beta);
       const site = { kind: 'binary-signed' as const, alpha: 1, beta: Float32Array.from({ length: H }, () => 0.1 * rng.normal()) };
-      const want = encodeSite(ctx, T, H, site);
-      assert.deepEqual(ops.contextBits(T, H, true, 1, site.beta), want.kind === 'signs' ? want.bits : null, `T=${T} H=${H} A=${A} perKey=${perKey}`);
+      const want = encodeSite(ctx, M, H, site);
+      assert.deepEqual(ops.contextBits(M, H, true, 1, site.beta), want.kind === 'signs' ? want.bits : null, `T=${T} H=${H} A=${A} M=${M} perKey=${perKey}`);
       assert.ok(ctx.some((x) => x !== 0), 'some context is non-zero');
     }
   }
@@ -174,7 +174,7 @@ test('wasm row search on preloaded exp tables equals softmaxBitsFromDots (the la
         const q = randomBits(rng, T, d), k = randomBits(rng, T, d);
         const mask = new Uint8Array(T).map((_, j) => (j < T - 5 ? 1 : 0));
         const want = emptyBits(T, T);
-        softmaxBitsFromDots(xnorGemmRef(q, k), scale, T, mask, variant === 'shift-softmax', probs.alpha, probs.beta, want.data, want.wordsPerRow, d);
+        softmaxBitsFromDots(xnorGemmRef(q, k), scale, T, T, mask, variant === 'shift-softmax', probs.alpha, probs.beta, want.data, want.wordsPerRow, d);
         assert.deepEqual(ops.softmaxBits(q, k, scale, mask, variant === 'shift-softmax', probs.alpha, probs.beta, d), want, `${variant} perKey=${perKey}`);
         assert.ok(want.data.some((x) => x !== 0), 'some bits set');
       }
