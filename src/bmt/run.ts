@@ -57,6 +57,9 @@ export async function runTraining(o: RunOptions): Promise<RecipeResult> {
   if (o.resume && existsSync(saved)) config = parseBmtConfig(JSON.parse(readFileSync(saved, 'utf8')), saved);
   else if (existsSync(saved) && !o.resume) fail('train_out_exists', 'output folder already holds a run; pass --resume to continue it or choose another --out', { file: saved });
   await initEngine('wasm');
+  // A resumed run keeps the split it started with
+  const savedSource = join(o.outDir, 'data.json');
+  if (o.resume && o.seed === undefined && existsSync(savedSource)) o = { ...o, seed: (JSON.parse(readFileSync(savedSource, 'utf8')) as DataSource).seed };
   const prepared = prepareData(o, config, o.outDir);
   writeJsonAtomic(saved, config);
   const source: DataSource = { dataset: o.dataset, trainFile: o.trainFile, testFile: o.testFile, seed: o.seed ?? config.train.seed };

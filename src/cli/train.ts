@@ -25,6 +25,8 @@ Options:
   --preset NAME      ${Object.keys(presets).join(' | ')} (default default)
   --config FILE      JSON overrides of the preset, e.g. {"layers": 4, "train": {"epochs": {"fp32": 2, ...}}}
   --teacher CKPT     reuse a finished fp32.ckpt as the teacher (same shape) instead of training one
+  --split-seed N     seed of the train/validation/test split (default: the config's train.seed), so that
+                     runs with different training seeds can share one split
   --resume           continue a killed run in --out from its last checkpoints
   --json             print metrics.json to stdout
   --quiet            no progress output
@@ -51,16 +53,18 @@ export const trainCommand: Command = {
       options: {
         dataset: { type: 'string' }, train: { type: 'string' }, test: { type: 'string' }, out: { type: 'string' },
         recipe: { type: 'string', default: 'bmt' }, preset: { type: 'string', default: 'default' }, config: { type: 'string' },
-        teacher: { type: 'string' }, resume: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false },
+        teacher: { type: 'string' }, 'split-seed': { type: 'string' }, resume: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false },
       },
     });
     if (!v.out) fail('cli_usage', '--out DIR is required');
     if (!(RECIPES as readonly string[]).includes(v.recipe!)) fail('cli_bad_option', `unknown --recipe`, { expected: RECIPES.join(' | '), received: v.recipe });
     if (v.dataset && (v.train || v.test)) fail('cli_usage', 'give either --dataset or --train/--test, not both');
     if (!v.dataset && (!v.train || !v.test)) fail('cli_usage', 'give --dataset NAME, or both --train FILE and --test FILE');
+    const splitSeed = v['split-seed'] === undefined ? undefined : Number(v['split-seed']);
+    if (splitSeed !== undefined && !Number.isSafeInteger(splitSeed)) fail('cli_bad_option', '--split-seed must be an integer', { received: v['split-seed'] });
     const r = await runTraining({
       dataset: v.dataset, trainFile: v.train, testFile: v.test, recipe: v.recipe as RecipeName, outDir: v.out,
-      preset: v.preset, configFile: v.config, resume: v.resume, teacherCheckpoint: v.teacher, quiet: v.quiet,
+      preset: v.preset, configFile: v.config, resume: v.resume, teacherCheckpoint: v.teacher, quiet: v.quiet, seed: splitSeed,
     });
     if (v.json) process.stdout.write(JSON.stringify(r.metrics, null, 2) + '\n');
     else process.stdout.write(formatStages(r.metrics) + `final: ${r.metrics.final.stage}, test accuracy ${(100 * r.metrics.final.test.accuracy).toFixed(2)}% (${r.metrics.final.checkpoint ?? ''})\n`);

@@ -89,5 +89,9 @@ test('bad input: unseen test label, bad config field, corrupt checkpoint, empty 
   const r4 = await runCli(['train', '--train', empty, '--test', testFile, '--preset', 'tiny', '--out', join(dir, 'r4')]);
   assert.equal(r4.code, 1);
   assert.match(r4.stderr, /empty/);
+  const r5 = await runCli(['train', '--dataset', 'names', '--split-seed', '1.5', '--out', join(dir, 'r5')]);
+  assert.equal(r5.code, 1);
+  assert.match(r5.stderr, /--split-seed must be an integer/);
+  assert.equal(existsSync(join(dir, 'r5')), false);
   void cfg;
 });
