@@ -10,3 +10,4 @@ export function heapBase(): usize {
 }
 export { residualNorm, embedSum } from './norm';
 export { scoreHistograms, packAtLeast, packProbBits, scaleInto, packSiteBits, sliceBits, transposeBits, rowSearch } from './softmax';
+export { combineParts } from './linear';

@@ -24,10 +24,6 @@ export interface IntegerOps {
   /** Fused output: bits of (dot vs per-channel threshold), N columns. */
   thresholdGemm(input: 'signs' | 'bits', a: PackedBits, w: PackedBits, t: FoldedThreshold): PackedBits;
   /**
-   * Optional fused stage (the wasm engine): h = LN(h + Lin(x)) for a one-part linear on a ±1 or {0,1} input,
-   * equal bit for bit to the integer product followed by float.ts `addLinearAndNorm`, which runs otherwise.
-   */
-  /**
    * Optional fused stage (the wasm engine): binarized softmax probabilities of one head from ±1 q and k rows,
    * scores fround(scale·dot), |dot| ≤ bound, a binary-unsigned probs site; equal bit for bit to
    * `xnorGemm` followed by float.ts `softmaxBitsFromDots`, which runs otherwise.
@@ -44,7 +40,18 @@ export interface IntegerOps {
   attention?(q: PackedBits, k: PackedBits, v: PackedBits, heads: number, scale: number, ctxScale: number, mask: Uint8Array, base2: boolean, alpha: number, beta: Float32Array): void;
   headContext?(P: PackedBits, vT: PackedBits, scale: number, H: number, off: number): void;
   contextBits?(rows: number, cols: number, signed: boolean, alpha: number, beta: Float32Array): PackedBits;
-  residualNorm?(input: 'signs' | 'bits', x: PackedBits, w: PackedBits, scale: Float32Array, qIn: number, bias: Float32Array, h: Float32Array, rows: number, ln: LayerNormParams, signs?: SignTarget): void;
+  /**
+   * Optional fused stage (the wasm engine): h = LN(h + Lin(x)) for a linear of one or two parts on a ±1 or
+   * {0,1} input, equal bit for bit to the integer products followed by float.ts `addLinearAndNorm` (one part)
+   * or `linearFromDots` and `addAndNorm` (two parts), which run otherwise.
+   */
+  residualNorm?(input: 'signs' | 'bits', x: PackedBits, parts: BinaryLinear['parts'], qIn: number, bias: Float32Array, h: Float32Array, rows: number, ln: LayerNormParams, signs?: SignTarget): void;
+  /**
+   * Optional fused stage (the wasm engine): a binary site's bits of Lin(x) (after ReLU when `relu`) for a
+   * linear of one or two parts on a ±1 or {0,1} input, equal bit for bit to the integer products followed by
+   * float.ts `linearFromDots`, `activateInPlace` and operand.ts `encodeSite`, which run otherwise.
+   */
+  linearBits?(input: 'signs' | 'bits', x: PackedBits, parts: BinaryLinear['parts'], qIn: number, bias: Float32Array, relu: boolean, site: Extract<ActSite, { alpha: number }>): PackedBits;
   /**
    * Optional (the wasm engine): the hidden state of one forward pass (n floats) as a view on the ops' own
    * memory, so that fused stages update it in place; valid until `release`, called when the pass ends.
@@ -104,7 +111,9 @@ function linear(ops: IntegerOps, x: Operand, lin: BinaryLinear, out?: Float32Arr
 /**
  * A binary linear whose output goes (through `activation`, if any) into the quantizer `site`. With a folded
  * threshold (one part, integer input, binary site) the comparison happens on the integer dot and the
- * output bits come out directly; otherwise the float output is quantized at the site.
+ * output bits come out directly; a binary site after no activation or ReLU on a ±1 or {0,1} input (two parts,
+ * or one without threshold) is the fused `linearBits` stage where the ops have it; otherwise the float output
+ * is quantized at the site.
  */
 function linearToSite(ops: IntegerOps, x: Operand, lin: BinaryLinear, site: ActSite, activation?: 'relu' | 'gelu'): Operand {
   const binarySite = site.kind === 'binary-signed' || site.kind === 'binary-unsigned';
@@ -113,6 +122,10 @@ function linearToSite(ops: IntegerOps, x: Operand, lin: BinaryLinear, site: ActS
     const bits = x.kind === 'planes'
       ? thresholdFromDots(operandDots(ops, x, w), operandRows(x), lin.threshold)
       : ops.thresholdGemm(x.kind, x.bits, w, lin.threshold);
+    return { kind: site.kind === 'binary-signed' ? 'signs' : 'bits', bits, scale: site.alpha };
+  }
+  if (ops.linearBits && (x.kind === 'signs' || x.kind === 'bits') && (site.kind === 'binary-signed' || site.kind === 'binary-unsigned') && activation !== 'gelu') {
+    const bits = ops.linearBits(x.kind, x.bits, lin.parts, x.scale, lin.bias, activation === 'relu', site);
     return { kind: site.kind === 'binary-signed' ? 'signs' : 'bits', bits, scale: site.alpha };
   }
   const y = linear(ops, x, lin);
@@ -187,12 +200,12 @@ function headProbs(ops: IntegerOps, qa: Operand, ka: Operand, c: number, mask: U
   return attentionProbs(scaledProduct(ops, qa, ka, c), operandRows(qa), mask, att);
 }
 
-/** h = LN(h + Lin(x)): fused from the dots for one-part linears on integer inputs. */
+/** h = LN(h + Lin(x)): fused from the dots for one-part linears on integer inputs (and two-part ones in wasm). */
 function residualLinear(ops: IntegerOps, h: Float32Array, x: Operand, lin: BinaryLinear, ln: DeployLayer['ln1'], ws: Workspace, next?: ActSite): Operand | undefined {
   const rows = operandRows(x);
   const signs = signTarget(ops, next, rows, lin.outFeatures);
-  if ((x.kind === 'signs' || x.kind === 'bits') && lin.parts.length === 1 && ops.residualNorm) {
-    ops.residualNorm(x.kind, x.bits, lin.parts[0].weight, lin.parts[0].scale, x.scale, lin.bias, h, rows, ln, signs);
+  if ((x.kind === 'signs' || x.kind === 'bits') && ops.residualNorm) {
+    ops.residualNorm(x.kind, x.bits, lin.parts, x.scale, lin.bias, h, rows, ln, signs);
   } else if (x.kind !== 'float' && lin.parts.length === 1) {
     addLinearAndNorm(h, operandDots(ops, x, lin.parts[0].weight), lin.parts[0].scale, x.scale, lin.bias, rows, ln, signs);
   } else addAndNorm(h, linear(ops, x, lin, ws.y), rows, lin.outFeatures, ln, signs);

@@ -5,7 +5,7 @@
  * scratch region that is reset by every call, and results are copied out.
  */
 import { fail } from '../common/errors.ts';
-import { wordsPerRowFor, type DeployModel, type FoldedThreshold, type LayerNormParams, type PackedBits } from '../format/model.ts';
+import { wordsPerRowFor, type ActSite, type BinaryLinear, type DeployModel, type FoldedThreshold, type LayerNormParams, type PackedBits } from '../format/model.ts';
 import type { IntegerOps } from './forward.ts';
 import { channelBeta, NO_KEY, SoftmaxBitRows, unsignedBitMinimum, zeroProbBits, type SignTarget } from './float.ts';
 
@@ -29,6 +29,7 @@ export interface KernelExports {
   packAtLeast(dots: number, M: number, N: number, thr: number, mask: number, zeroBits: number, out: number, outWords: number): void;
   embedSum(tok: number, pos: number, ids: number, T: number, H: number, h: number): void;
   residualNorm(h: number, rows: number, n: number, dots: number, coef: number, bias: number, gamma: number, beta: number, eps: number, signBeta: number, signs: number, signWords: number): void;
+  combineParts(d0: number, c0: number, d1: number, c1: number, bias: number, M: number, N: number, relu: number, out: number, residual: number): void;
 }
 
 const ALIGN = 64;
@@ -220,11 +221,13 @@ export class WasmOps implements IntegerOps {
         if (!this.zeroBits.has(probs.beta)) this.zeroBits.set(probs.beta, { alpha: probs.alpha, n: T, ptr: this.put(zeroProbBits(T, probs.alpha, probs.beta), true) });
       }
       for (const ln of [L.ln1, L.ln2]) { this.keep(ln.gamma); this.keep(ln.beta); }
-      for (const [lin, x] of [[L.o, L.ctxIn], [L.ffn2, L.ffn2In]] as const) {
+      // the dequantisation constants of every linear on a binary input (`residualNorm`, `linearBits`)
+      for (const [lin, x] of [[L.q, L.qkvIn], [L.k, L.qkvIn], [L.v, L.qkvIn], [L.o, L.ctxIn], [L.ffn1, L.ffnIn], [L.ffn2, L.ffn2In]] as const) {
         this.keep(lin.bias);
-        if (lin.parts.length === 1 && (x.kind === 'binary-signed' || x.kind === 'binary-unsigned')) this.keep(this.coefficients(lin.parts[0].scale, x.alpha));
+        if (x.kind === 'binary-signed' || x.kind === 'binary-unsigned') for (const p of lin.parts) this.keep(this.coefficients(p.scale, x.alpha));
       }
-      for (const site of [L.qkvIn, L.ffnIn]) if (site.kind === 'binary-signed') this.keep(channelBeta(site.beta, model.shape.hidden));
+      for (const site of [L.qkvIn, L.ffnIn, L.qOut, L.kOut, L.vOut]) if (site.kind === 'binary-signed' || site.kind === 'binary-unsigned') this.keep(channelBeta(site.beta, model.shape.hidden));
+      if (L.ffn2In.kind === 'binary-unsigned' || L.ffn2In.kind === 'binary-signed') this.keep(channelBeta(L.ffn2In.beta, F));
       for (const lin of [L.q, L.k, L.v, L.o, L.ffn1, L.ffn2]) {
         for (const p of lin.parts) if (!this.weights.has(p.weight)) this.weights.set(p.weight, this.place(p.weight, true));
         const t = lin.threshold;
@@ -319,20 +322,55 @@ export class WasmOps implements IntegerOps {
   }
 
   /**
-   * h = LN(h + Lin(x)) for a one-part binary linear on a ±1 or {0,1} input, in place on `h` (rows × N), and the
-   * next signed site's bits into `signs`: the dots stay in wasm memory and go straight into the
-   * `residualNorm` kernel, whose floats equal float.ts `addLinearAndNorm` bit for bit.
+   * h = LN(h + Lin(x)) for a binary linear of one or two parts on a ±1 or {0,1} input, in place on `h` (rows × N),
+   * and the next signed site's bits into `signs`: the dots stay in wasm memory and go straight into the
+   * `residualNorm` kernel (one part; its floats equal float.ts `addLinearAndNorm` bit for bit) or through
+   * `combineParts` into h, then `residualNorm` (two parts; float.ts `linearFromDots` then `addAndNorm`).
    */
-  residualNorm(input: 'signs' | 'bits', a: PackedBits, w: PackedBits, scale: Float32Array, qIn: number, bias: Float32Array, h: Float32Array, rows: number, ln: LayerNormParams, signs?: SignTarget): void {
-    WasmOps.sameK(a, w);
+  residualNorm(input: 'signs' | 'bits', a: PackedBits, parts: BinaryLinear['parts'], qIn: number, bias: Float32Array, h: Float32Array, rows: number, ln: LayerNormParams, signs?: SignTarget): void {
     this.heap.resetScratch();
-    const N = w.rows;
+    const N = parts[0].weight.rows;
+    if (parts.length === 1) {
+      const dots = this.partDots(input, a, parts[0].weight);
+      this.norm(h, rows, N, ln, signs, dots, this.constant(this.coefficients(parts[0].scale, qIn)), this.constant(bias));
+      return;
+    }
+    const ph = this.put(h.subarray(0, rows * N), false);
+    this.combineInto(input, a, parts, qIn, bias, false, ph, true);
+    this.norm(h, rows, N, ln, signs, 0, 0, 0, ph);
+  }
+
+  /**
+   * The bits of a binary `site` (after ReLU when `relu`) of Lin(x) for a binary linear of one or two parts on a
+   * ±1 or {0,1} input: the parts' dots, `combineParts`, `packSiteBits`; equal to float.ts `linearFromDots`,
+   * `activateInPlace` and operand.ts `encodeSite` bit for bit. The bits go into the activation ring.
+   */
+  linearBits(input: 'signs' | 'bits', a: PackedBits, parts: BinaryLinear['parts'], qIn: number, bias: Float32Array, relu: boolean, site: Extract<ActSite, { alpha: number }>): PackedBits {
+    this.heap.resetScratch();
+    const rows = a.rows, N = parts[0].weight.rows;
+    const y = this.heap.scratch(4 * rows * N);
+    this.combineInto(input, a, parts, qIn, bias, relu, y, false);
+    const pb = this.constant(channelBeta(site.beta, N));
+    return this.bitsOut(rows, N, (out, words) => this.k.packSiteBits(y, rows, N, site.kind === 'binary-signed' ? 1 : 0, site.alpha, pb, out, words));
+  }
+
+  /** Σ_k x[m,k]·w[n,k] into scratch (rows × N i32) for ±1 or {0,1} rows x. */
+  private partDots(input: 'signs' | 'bits', a: PackedBits, w: PackedBits): number {
+    WasmOps.sameK(a, w);
     const pw = this.weight(w);
     const pa = this.put(a.data, false);
-    const dots = this.heap.scratch(4 * rows * N);
-    if (input === 'signs') this.k.xnorGemm(pa, pw.ptr, dots, rows, N, a.wordsPerRow, a.cols);
-    else this.k.bitsGemm(pa, pw.ptr, pw.pw, dots, rows, N, a.wordsPerRow, a.cols);
-    this.norm(h, rows, N, ln, signs, dots, this.constant(this.coefficients(scale, qIn)), this.constant(bias));
+    const dots = this.heap.scratch(4 * a.rows * w.rows);
+    if (input === 'signs') this.k.xnorGemm(pa, pw.ptr, dots, a.rows, w.rows, a.wordsPerRow, a.cols);
+    else this.k.bitsGemm(pa, pw.ptr, pw.pw, dots, a.rows, w.rows, a.wordsPerRow, a.cols);
+    return dots;
+  }
+
+  /** Lin(x) (one or two parts; ReLU when `relu`) into the floats at `out`, or added to them when `residual`. */
+  private combineInto(input: 'signs' | 'bits', a: PackedBits, parts: BinaryLinear['parts'], qIn: number, bias: Float32Array, relu: boolean, out: number, residual: boolean): void {
+    const N = parts[0].weight.rows;
+    const dots = parts.map((p) => this.partDots(input, a, p.weight));
+    const coef = parts.map((p) => this.constant(this.coefficients(p.scale, qIn)));
+    this.k.combineParts(dots[0], coef[0], dots[1] ?? 0, coef[1] ?? 0, this.constant(bias), a.rows, N, relu ? 1 : 0, out, residual ? 1 : 0);
   }
 
   /**

@@ -37,7 +37,7 @@ test('wasm residual + LayerNorm (+ sign bits) equals addLinearAndNorm on the ref
         const ws = ts && { bits: emptyBits(rows, N), beta: ts.beta };
         const dots = input === 'signs' ? xnorGemmRef(a, w) : bitsGemmRef(a, w);
         addLinearAndNorm(want, dots, scale, qIn, bias, rows, ln, ts);
-        ops.residualNorm(input, a, w, scale, qIn, bias, got, rows, ln, ws);
+        ops.residualNorm(input, a, [{ weight: w, scale }], qIn, bias, got, rows, ln, ws);
         const what = `${input} rows=${rows} N=${N} K=${K} signs=${withSigns}`;
         assert.ok(sameFloats(got, want), what);
         assert.ok(!sameFloats(got, h0), `${what}: h changed`);
