@@ -1,5 +1,6 @@
 // The engine (wasm kernels) against referenceForward (plain TS products): logits equal bit for bit on
-// random models with every site kind, one- and two-part linears, all attention variants, and padding —
+// random models with every site kind, one- and two-part linears (all-binary two-part models: the fused
+// two-part stages), all attention variants, and padding —
 // the engine computing only the rows the logits need (real tokens; [CLS] alone in the last layer).
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
@@ -55,14 +56,29 @@ test('engine logits equal referenceForward bit for bit on random mixed-precision
   assert.equal(checked, shapes.length * 12);
 });
 
-test('engine logits equal referenceForward on all-binary BiT models (the kernels and fused thresholds path)', () => {
+test('engine logits equal referenceForward on all-binary BiT models, one and two weight parts (the kernels, fused thresholds and fused two-part linears)', () => {
   const shape: EncoderShape = { vocabSize: 64, seqLen: 20, hidden: 48, heads: 2, ffn: 200, layers: 2, numLabels: 2 };
-  for (const variant of ['softmax-binary', 'threshold', 'shift-softmax'] as const) {
-    const model = randomDeployModel(shape, `binary-${variant}`, { sites: 'binary', parts: 1, variants: [variant] });
-    const engine = createEngine(model, ops);
-    const { ids, mask } = randomInput(model, `binary-in-${variant}`);
-    assert.ok(sameBits(engine.forward(ids, mask), referenceForward(model, ids, mask)), variant);
+  // count the fused stages' calls on two-part linears: the two-part models must run on them, not the float fallback
+  let split = 0;
+  const spy = ops as unknown as Record<'linearBits' | 'residualNorm', (...args: unknown[]) => unknown>;
+  const originals = { linearBits: spy.linearBits, residualNorm: spy.residualNorm };
+  for (const name of ['linearBits', 'residualNorm'] as const) {
+    spy[name] = function (this: unknown, ...args: unknown[]) { if ((args[2] as unknown[]).length === 2) split++; return originals[name].apply(this, args); };
   }
+  try {
+    for (const parts of [1, 2] as const) { // two parts: the BMT model after ternary weight splitting
+      for (const variant of ['softmax-binary', 'threshold', 'shift-softmax'] as const) {
+        const model = randomDeployModel(shape, `binary-${variant}${parts === 2 ? '-split' : ''}`, { sites: 'binary', parts, variants: [variant] });
+        const engine = createEngine(model, ops);
+        const { ids, mask } = randomInput(model, `binary-in-${variant}-${parts}`);
+        assert.ok(sameBits(engine.forward(ids, mask), referenceForward(model, ids, mask)), `${variant}, ${parts} parts`);
+      }
+    }
+  } finally {
+    for (const name of ['linearBits', 'residualNorm'] as const) delete (spy as Partial<typeof spy>)[name]; // the prototype's again
+  }
+  // per two-part model: Q, K, V and FFN-1 into site bits, O and FFN-2 with the residual, in each of 2 layers
+  assert.equal(split, 3 * 2 * 6, 'every two-part linear ran on the fused stages');
 });
 
 /** Ids with the first n positions real ([CLS] first), the rest padding (id 0); `holes` clears mask bits inside. */
@@ -79,8 +95,8 @@ test('engine = referenceForward with the rows it skips: real lengths 1, 2, rando
   let shortened = 0, checked = 0;
   for (const [i, shape] of shapes.entries()) {
     const T = shape.seqLen;
-    for (let s = 0; s < 3; s++) {
-      const model = randomDeployModel(shape, `rows-${i}-${s}`, s === 2 ? { sites: 'binary', parts: 1 } : {}); // the fused wasm stages too
+    for (let s = 0; s < 4; s++) {
+      const model = randomDeployModel(shape, `rows-${i}-${s}`, s >= 2 ? { sites: 'binary', parts: s === 2 ? 1 : 2 } : {}); // the fused wasm stages too
       const engine = createEngine(model, ops);
       for (const n of [1, 2, 2 + createRng(`n-${i}-${s}`).int(T - 2), T]) {
         const { ids, mask } = inputOfLength(model, n, `rows-in-${i}-${s}-${n}`);

@@ -1,6 +1,6 @@
 // The float stages fused into wasm (kernels/norm.ts, kernels/softmax.ts) against their plain TypeScript
 // twins in src/runtime/float.ts, bit for bit, on random inputs: residual + LayerNorm (+ the next signed
-// site's bits) and the embedding with its LayerNorm, widths not a multiple of 4 or 32; binarized softmax from ±1 q, k
+// site's bits) after one- and two-part linears, a linear's site bits (one or two parts, ReLU) and the embedding with its LayerNorm, widths not a multiple of 4 or 32; binarized softmax from ±1 q, k
 // (per-tensor and per-key β, both bases, masked keys, rows without keys).
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
@@ -8,7 +8,7 @@ import { createRng, type Rng } from '../../src/common/rng.ts';
 import type { LayerNormParams } from '../../src/format/model.ts';
 import { randomDeployModel } from '../../src/format/random.ts';
 import { emptyBits, sliceColumns, transposeBits } from '../../src/runtime/bits.ts';
-import { addLinearAndNorm, embed, scoreValues, softmaxBitsFromDots, unsignedBit, unsignedBitMinimum, type SignTarget } from '../../src/runtime/float.ts';
+import { activateInPlace, addAndNorm, addLinearAndNorm, embed, linearFromDots, scoreValues, softmaxBitsFromDots, unsignedBit, unsignedBitMinimum, type SignTarget } from '../../src/runtime/float.ts';
 import { encodeSite } from '../../src/runtime/operand.ts';
 import type { WasmOps } from '../../src/runtime/kernels.ts';
 import { loadKernels } from '../../src/runtime/kernels-node.ts';
@@ -48,6 +48,62 @@ test('wasm residual + LayerNorm (+ sign bits) equals addLinearAndNorm on the ref
       }
     }
   }
+});
+
+test('wasm two-part linear + residual + LayerNorm (+ sign bits) equals linearFromDots then addAndNorm', () => {
+  const rng = createRng('stage-two-part-residual');
+  let f32Differs = 0;
+  for (const [rows, N, K] of [[40, 256, 300], [9, 66, 130], [3, 7, 40], [1, 33, 257]]) {
+    for (const input of ['signs', 'bits'] as const) {
+      for (const withSigns of [false, true]) {
+        const a = randomBits(rng, rows, K), parts = [0, 1].map(() => ({ weight: randomBits(rng, N, K), scale: floats(rng, N, 0.05, 0.02) }));
+        const bias = floats(rng, N, 0, 0.3), qIn = 0.5 + rng.next(), ln = randomNorm(rng, N);
+        const h0 = floats(rng, rows * N, 0, 1);
+        const want = h0.slice(), got = h0.slice();
+        const ts = withSigns ? signTarget(rng, rows, N) : undefined;
+        const ws = ts && { bits: emptyBits(rows, N), beta: ts.beta };
+        const dots = parts.map((p) => (input === 'signs' ? xnorGemmRef(a, p.weight) : bitsGemmRef(a, p.weight)));
+        addAndNorm(want, linearFromDots(dots, parts.map((p) => p.scale), qIn, bias, rows), rows, N, ln, ts);
+        ops.residualNorm(input, a, parts, qIn, bias, got, rows, ln, ws);
+        const what = `${input} rows=${rows} N=${N} K=${K} signs=${withSigns}`;
+        assert.ok(sameFloats(got, want), what);
+        assert.ok(!sameFloats(got, h0), `${what}: h changed`);
+        if (ts && ws) assert.deepEqual(ws.bits, ts.bits, what);
+        // the second part is added in f64 (c1·d1 unrounded), as the twin does: f32 arithmetic would differ here
+        const c = parts.map((p) => p.scale.map((v) => v * qIn));
+        for (let i = 0; i < rows * N; i++) {
+          const n = i % N, t = Math.fround(c[0][n] * dots[0][i]);
+          if (Math.fround(t + c[1][n] * dots[1][i]) !== Math.fround(t + Math.fround(c[1][n] * dots[1][i]))) f32Differs++;
+        }
+      }
+    }
+  }
+  assert.ok(f32Differs > 0, 'the inputs tell f64 from f32 accumulation of the parts');
+});
+
+test('wasm linear site bits (one or two parts, with or without ReLU) equal linearFromDots, activateInPlace and encodeSite', () => {
+  const rng = createRng('stage-linear-bits');
+  let ones = 0, zeros = 0;
+  for (const [rows, N, K] of [[24, 260, 256], [9, 130, 66], [3, 7, 40], [1, 33, 257]]) {
+    for (const input of ['signs', 'bits'] as const) {
+      for (const P of [1, 2]) {
+        for (const [kind, relu] of [['binary-signed', false], ['binary-unsigned', true], ['binary-unsigned', false]] as const) {
+          const a = randomBits(rng, rows, K), parts = Array.from({ length: P }, () => ({ weight: randomBits(rng, N, K), scale: floats(rng, N, 0.05, 0.02) }));
+          const bias = floats(rng, N, 0, 0.3), qIn = 0.5 + rng.next();
+          const site = { kind, alpha: 0.1 + 0.5 * rng.next(), beta: rng.int(2) ? floats(rng, 1, 0, 0.1) : floats(rng, N, 0, 0.3) };
+          const dots = parts.map((p) => (input === 'signs' ? xnorGemmRef(a, p.weight) : bitsGemmRef(a, p.weight)));
+          const y = linearFromDots(dots, parts.map((p) => p.scale), qIn, bias, rows);
+          if (relu) activateInPlace(y, 'relu');
+          const want = encodeSite(y, rows, N, site);
+          if (want.kind !== 'signs' && want.kind !== 'bits') assert.fail('binary site expected');
+          const got = ops.linearBits(input, a, parts, qIn, bias, relu, site);
+          assert.deepEqual({ ...got, data: got.data.slice() }, want.bits, `${input} P=${P} ${kind} relu=${relu} rows=${rows} N=${N} K=${K}`);
+          for (let r = 0; r < rows; r++) for (let n = 0; n < N; n++) if ((want.bits.data[r * want.bits.wordsPerRow + (n >>> 5)] >>> (n & 31)) & 1) ones++; else zeros++;
+        }
+      }
+    }
+  }
+  assert.ok(ones > 5000 && zeros > 5000, `both bit values occur (${ones} ones, ${zeros} zeros)`);
 });
 
 test('wasm embedding + LayerNorm (+ sign bits) equals embed', () => {
