@@ -1,7 +1,8 @@
 // End to end, same architecture, same inputs, side by side in one run: the W1A1 model on the bitedge
 // runtime (wasm kernels) vs the FP32 model of the same shape in onnxruntime-node. Batch-1 latency
 // (median, p95) and batch-32 throughput on 1 and 2 threads for full-length inputs (the headline), and on
-// one thread for inputs with the SpamAssassin test split's real lengths and for short inputs; file sizes;
+// one thread for inputs with the SpamAssassin test split's real lengths and for short inputs; the two-part
+// (BMT, ternary weight splitting) model at full length on one thread beside the one-part one; file sizes;
 // peak RSS of `bitedge run`. Random weights (speed does not depend on them).
 // Run: node --import tsx bench/runtime.ts
 import { spawnSync } from 'node:child_process';
@@ -35,6 +36,9 @@ const tokenizer = trainTokenizer(corpus, { vocabSize: 2048 });
 const shape = { vocabSize: tokenizer.vocabSize, seqLen: 128, hidden: 256, heads: 4, ffn: 1024, layers: LAYERS, numLabels: 2 };
 // Thresholds folded on Q, K, V and FFN-in, as the exporter (src/bmt/export.ts) and foldThresholds do.
 const deploy = foldThresholds({ ...randomDeployModel(shape, 'bench', { sites: 'binary', parts: 1, variants: ['softmax-binary'] }), tokenizer: tokenizer.toJSON() });
+// The BMT recipe's final model: two binary parts per linear (ternary weight splitting, docs/forward.md); its
+// FP32 peer is the same onnxruntime model.
+const deploySplit = foldThresholds({ ...randomDeployModel(shape, 'bench', { sites: 'binary', parts: 2, variants: ['softmax-binary'] }), tokenizer: tokenizer.toJSON() });
 const onnxBytes = exportOnnx(randomFloatModel(shape, 'bench', 'relu'));
 const bmtBytes = encodeBmt(deploy);
 // The format's option of k-bit storage for the large float matrices, as the presets train them (1-bit token
@@ -91,26 +95,34 @@ function onnxFeeds(batch: SequenceInput[]): Record<string, ort.Tensor> {
 }
 
 type Row = { inputs: string; threads: number; b1: { median: number; p95: number }; b1cpu: number; b32: number };
-const results: { bitedge: Row[]; onnx: Row[] } = { bitedge: [], onnx: [] };
+/** A bitedge row, its model's label and the index of its onnxruntime peer row. */
+type EngineRow = Row & { label: string; peer: number };
+const results: { bitedge: EngineRow[]; onnx: Row[] } = { bitedge: [], onnx: [] };
 /** The next item of `xs` on every call (batch-1 runs walk through an input set). */
 function cycle<X>(xs: X[]): () => X {
   let i = 0;
   return () => xs[i++ % xs.length];
 }
-const sets: { name: string; threads: number[]; seqs: SequenceInput[] }[] = [
-  { name: `full length (${shape.seqLen} real tokens)`, threads: [1, 2], seqs: inputs },
+const FULL = `full length (${shape.seqLen} real tokens)`;
+// `split`: the two-part model on the bitedge side only, compared with the one-part set's onnxruntime row
+const sets: { name: string; threads: number[]; seqs: SequenceInput[]; split?: boolean }[] = [
+  { name: FULL, threads: [1, 2], seqs: inputs },
+  { name: FULL, threads: [1], seqs: inputs, split: true },
   { name: `SpamAssassin test lengths (median ${sortedLengths[sortedLengths.length >> 1]} real)`, threads: [1], seqs: realistic },
   { name: `short (${SHORT} real tokens)`, threads: [1], seqs: short },
 ];
 for (const set of sets) {
   for (const threads of set.threads) {
     const batch = set.seqs.slice(0, BATCH);
-    const rt = await createRuntime(deploy, { threads });
+    const rt = await createRuntime(set.split ? deploySplit : deploy, { threads });
     const cpu1: number[] = [], next = cycle(set.seqs);
     const b1 = stats(await timeRuns(RUNS, () => rt.run([next()]), cpu1, WARM));
     const b32 = stats(await timeRuns(Math.max(3, RUNS / 5), () => rt.run(batch))).median;
-    results.bitedge.push({ inputs: set.name, threads, b1, b1cpu: stats(cpu1).median, b32: (BATCH * 1000) / b32 });
+    const label = set.split ? 'bitedge W1A1, two parts (BMT)' : 'bitedge W1A1';
+    const peer = set.split ? results.onnx.findIndex((o) => o.inputs === set.name && o.threads === threads) : results.onnx.length;
+    results.bitedge.push({ inputs: set.name, threads, b1, b1cpu: stats(cpu1).median, b32: (BATCH * 1000) / b32, label, peer });
     await rt.close();
+    if (set.split) continue;
     const sess = await onnxSession(threads);
     const feeds = set.seqs.map((x) => onnxFeeds([x])), all = onnxFeeds(batch), nextFeed = cycle(feeds);
     const ocpu1: number[] = [];
@@ -145,15 +157,15 @@ console.log(`bitedge computes only the rows the logits need (the real tokens; [C
 console.log(`SpamAssassin test split: ${lengths.length} messages, real lengths min ${sortedLengths[0]}, median ${sortedLengths[sortedLengths.length >> 1]}, ${lengths.filter((n) => n === shape.seqLen).length} of ${lengths.length} at ${shape.seqLen}.\n`);
 console.log(line(['runtime', 'inputs', 'threads', 'batch 1 median (ms)', 'batch 1 p95 (ms)', 'batch 1 CPU (ms, median)', `batch ${BATCH} (seq/s)`]));
 console.log(line(['---', '---', '---:', '---:', '---:', '---:', '---:']));
-for (const [name, rows] of [['bitedge W1A1', results.bitedge], ['onnxruntime FP32', results.onnx]] as const) {
-  for (const r of rows) console.log(line([name, r.inputs, r.threads, f1(r.b1.median), f1(r.b1.p95), f1(r.b1cpu), r.b32.toFixed(1)]));
+for (const r of [...results.bitedge, ...results.onnx.map((o) => ({ ...o, label: 'onnxruntime FP32' }))]) {
+  console.log(line([r.label, r.inputs, r.threads, f1(r.b1.median), f1(r.b1.p95), f1(r.b1cpu), r.b32.toFixed(1)]));
 }
 console.log('');
 console.log(line(['bitedge speed-up over onnxruntime', 'inputs', 'threads', 'batch 1 median (wall)', 'batch 1 (CPU)', `batch ${BATCH} throughput`]));
 console.log(line(['---', '---', '---:', '---:', '---:', '---:']));
-results.bitedge.forEach((b, i) => {
-  const o = results.onnx[i];
-  console.log(line(['speed-up', b.inputs, b.threads, `${(o.b1.median / b.b1.median).toFixed(2)}×`, `${(o.b1cpu / b.b1cpu).toFixed(2)}×`, `${(b.b32 / o.b32).toFixed(2)}×`]));
+results.bitedge.forEach((b) => {
+  const o = results.onnx[b.peer];
+  console.log(line([b.label, b.inputs, b.threads, `${(o.b1.median / b.b1.median).toFixed(2)}×`, `${(o.b1cpu / b.b1cpu).toFixed(2)}×`, `${(b.b32 / o.b32).toFixed(2)}×`]));
 });
 const embBytes = 4 * (shape.vocabSize + shape.seqLen) * shape.hidden;
 console.log(`\nBar: ≥ 3× at batch 1, one thread (goal 8×). bitedge runs batch 1 on the calling thread, so its 2-thread batch-1 row equals the 1-thread one.\n`);
