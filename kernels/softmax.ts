@@ -205,7 +205,8 @@ export function scaleInto(dots: usize, M: i32, N: i32, scale: f64, ctx: usize, H
  * x ≥ β[c], unsigned f32(f32(x − β[c]) / α) > 0.5 (float.ts `signBit`, `unsignedBit`).
  */
 export function packSiteBits(x: usize, rows: i32, cols: i32, signed: i32, alpha: f64, beta: usize, out: usize, outWords: i32): void {
-  if (signed != 0 && (cols & 31) == 0) { // x ≥ β four columns at a time
+  if ((cols & 31) == 0) { // four columns at a time: x ≥ β, or f32(x − β) in f32x4 (rounded once, as in f64) / α in f64x2
+    const a = f64x2.splat(alpha), half = f32x4.splat(0.5);
     for (let r = 0; r < rows; r++) {
       const row = x + ((<usize>r * cols) << 2);
       const o = out + ((<usize>r * outWords) << 2);
@@ -214,7 +215,13 @@ export function packSiteBits(x: usize, rows: i32, cols: i32, signed: i32, alpha:
         if ((w << 5) < cols) {
           for (let b = 0; b < 32; b += 4) {
             const off = <usize>((w << 5) + b) << 2;
-            word |= <u32>i32x4.bitmask(f32x4.ge(v128.load(row + off), v128.load(beta + off))) << b;
+            const v = v128.load(row + off), be = v128.load(beta + off);
+            if (signed != 0) word |= <u32>i32x4.bitmask(f32x4.ge(v, be)) << b;
+            else {
+              const d = f32x4.sub(v, be), dh = v128.shuffle<f32>(d, d, 2, 3, 0, 1);
+              const q = v128.shuffle<f32>(f32x4.demote_f64x2_zero(f64x2.div(f64x2.promote_low_f32x4(d), a)), f32x4.demote_f64x2_zero(f64x2.div(f64x2.promote_low_f32x4(dh), a)), 0, 1, 4, 5);
+              word |= <u32>i32x4.bitmask(f32x4.gt(q, half)) << b;
+            }
           }
         }
         store<u32>(o + (<usize>w << 2), word);
