@@ -3,19 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.ts';
+import { cli } from './capture.ts';
 import { createRng } from '../../src/common/rng.ts';
 import { readBmtFile } from '../../src/format/file.ts';
-
-/** Runs `bitedge ...args` in this process, capturing the CLI's string writes to stdout and stderr. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const o = process.stdout.write, e = process.stderr.write;
-  process.stdout.write = ((s: string | Uint8Array, ...rest: unknown[]) => (typeof s === 'string' ? ((out += s), true) : o.call(process.stdout, s, ...(rest as [])))) as typeof o;
-  process.stderr.write = ((s: string | Uint8Array, ...rest: unknown[]) => (typeof s === 'string' ? ((err += s), true) : e.call(process.stderr, s, ...(rest as [])))) as typeof e;
-  try { return { code: await main(args), out, err }; }
-  finally { process.stdout.write = o; process.stderr.write = e; }
-}
 
 /** A small text task (label "pos" iff the text contains "good"), as JSONL. */
 function writeJsonl(file: string, n: number, seed: string): void {

@@ -3,23 +3,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.ts';
+import { cli } from '../cli/capture.ts';
 import { loadDataset } from '../../src/data/dataset.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bitedge-data-'));
 const file = (name: string, content: string | Uint8Array): string => { const p = join(dir, name); writeFileSync(p, content); return p; };
-
-/** Runs `bitedge ...args` in this process, capturing stdout and stderr. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const o = process.stdout.write, e = process.stderr.write;
-  // The CLI writes strings; the test runner's own reports (binary, on stdout) pass through untouched,
-  // since loading a command module is asynchronous and the runner may write meanwhile.
-  process.stdout.write = ((s: string | Uint8Array, ...rest: unknown[]) => (typeof s === 'string' ? ((out += s), true) : o.call(process.stdout, s, ...(rest as [])))) as typeof o;
-  process.stderr.write = ((s: string | Uint8Array, ...rest: unknown[]) => (typeof s === 'string' ? ((err += s), true) : e.call(process.stderr, s, ...(rest as [])))) as typeof e;
-  try { return { code: await main(args), out, err }; }
-  finally { process.stdout.write = o; process.stderr.write = e; }
-}
 
 /** A failure: exit code 1 and exactly one stderr line matching `pattern`. */
 async function expectFailure(args: string[], pattern: RegExp): Promise<void> {
