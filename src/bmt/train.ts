@@ -76,10 +76,9 @@ export function lrAt(step: number, total: number, base: number, warmup: number):
   return step < w ? (base * (step + 1)) / w : (base * Math.max(0, total - step)) / Math.max(1, total - w);
 }
 
-/** Tensors of the parameters as the variant uses them (`storedParams`), the token embedding left out when asked. */
-function tensorsOf(c: BmtConfig, v: ModelVariant, latent: Params, numLabels: number, skipTok: boolean): Record<string, T> {
+/** Tensors of the parameters (as the variant uses them: pass `storedParams`), the token embedding left out when asked. */
+function tensorsOf(c: BmtConfig, v: ModelVariant, params: Params, numLabels: number, skipTok: boolean): Record<string, T> {
   const out: Record<string, T> = {};
-  const params = storedParams(c, v, latent);
   for (const s of paramSpecs(c, v, numLabels)) {
     if (skipTok && s.name === 'emb.tok') continue;
     if (!params[s.name] || params[s.name].length !== sizeOf(s.shape)) fail('params_mismatch', `parameter ${s.name} is missing or has the wrong size for this model variant`, { path: [s.name] });
@@ -109,8 +108,8 @@ export function trainStage(o: StageOptions): StageResult {
   }
   let step = o.resume?.step ?? 0;
   const progress = o.progress ?? createProgress(`train ${o.stage}`, total, { unit: 'steps', quiet: o.quiet });
-  const teacherT = o.teacher ? tf.tidy(() => tensorsOf(o.teacher!.config, o.teacher!.variant, o.teacher!.params, numLabels, true)) : null;
-  const teacherTok = o.teacher ? storedParams(o.teacher.config, o.teacher.variant, o.teacher.params)['emb.tok'] : null;
+  const teacherUsed = o.teacher ? storedParams(o.teacher.config, o.teacher.variant, o.teacher.params) : null;
+  const teacherT = teacherUsed ? tf.tidy(() => tensorsOf(o.teacher!.config, o.teacher!.variant, teacherUsed, numLabels, true)) : null;
   if (teacherT) for (const t of Object.values(teacherT)) tf.keep(t);
   const names = specs.map((sp) => sp.name).filter((n) => n !== 'emb.tok');
   const shapes = Object.fromEntries(specs.map((sp) => [sp.name, sp.shape]));
@@ -130,9 +129,10 @@ export function trainStage(o: StageOptions): StageResult {
     if (v.acts && step === 0 && specs.some((sp) => sp.name.endsWith('.alpha') && !keep.has(sp.name))) {
       const first = gatherBatch(train, Array.from({ length: Math.min(B, train.n) }, (_, i) => i), 0, Math.min(B, train.n));
       tf.tidy(() => {
-        const p = tensorsOf(c, v, params, numLabels, true);
+        const used = storedParams(c, v, params);
+        const p = tensorsOf(c, v, used, numLabels, true);
         const ctx: ForwardCtx = { config: c, variant: v, p, calibrate: (name, meanAbs, q) => (keep.has(name) ? params[name][0] : (params[name][0] = q.initScale(meanAbs))) };
-        forward(ctx, tf.tensor(embedTokens(storedParams(c, v, params)['emb.tok'], H, first.ids), [first.size, Tn, H]), tf.tensor(first.mask, [first.size, Tn], 'float32'));
+        forward(ctx, tf.tensor(embedTokens(used['emb.tok'], H, first.ids), [first.size, Tn, H]), tf.tensor(first.mask, [first.size, Tn], 'float32'));
       });
     }
     while (step < total) {
@@ -152,7 +152,7 @@ export function trainStage(o: StageOptions): StageResult {
         const maskT = tf.tensor(batch.mask, [nb, Tn], 'float32');
         const onehot = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), numLabels);
         const tOut = teacherT
-          ? forward({ config: o.teacher!.config, variant: o.teacher!.variant, p: teacherT }, tf.tensor(embedTokens(teacherTok!, H, batch.ids), [nb, Tn, H]), maskT)
+          ? forward({ config: o.teacher!.config, variant: o.teacher!.variant, p: teacherT }, tf.tensor(embedTokens(teacherUsed!['emb.tok'], H, batch.ids), [nb, Tn, H]), maskT)
           : null;
         const xs = names.map((n) => tf.tensor(used[n], shapes[n]));
         const f = (...ins: T[]): T => {
@@ -233,13 +233,13 @@ export function evaluate(c: BmtConfig, v: ModelVariant, params: Params, labels: 
   const numLabels = labels.length, H = c.hidden, Tn = split.seqLen;
   const logits = new Float32Array(split.n * numLabels);
   const order = Array.from({ length: split.n }, (_, i) => i);
-  const tok = storedParams(c, v, params)['emb.tok'];
+  const used = storedParams(c, v, params);
   tf.tidy(() => {
-    const p = tensorsOf(c, v, params, numLabels, true);
+    const p = tensorsOf(c, v, used, numLabels, true);
     for (let s = 0; s < split.n; s += batchSize) {
       const b = gatherBatch(split, order, s, Math.min(split.n, s + batchSize));
       tf.tidy(() => {
-        const out = forward({ config: c, variant: v, p, noise }, tf.tensor(embedTokens(tok, H, b.ids), [b.size, Tn, H]), tf.tensor(b.mask, [b.size, Tn], 'float32'));
+        const out = forward({ config: c, variant: v, p, noise }, tf.tensor(embedTokens(used['emb.tok'], H, b.ids), [b.size, Tn, H]), tf.tensor(b.mask, [b.size, Tn], 'float32'));
         logits.set(out.logits.dataSync(), s * numLabels);
       });
     }
