@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { BitedgeError } from '../common/errors.ts';
+import { NORMALIZERS } from '../data/normalize.ts';
 
 /** Bits per activation site: 1 (elastic binarization), 2/4/8 (LSQ), 32 (full precision). */
 export const ActBitsSchema = z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8), z.literal(32)], {
@@ -46,8 +47,8 @@ export const BmtConfigSchema = z
     seqLen: int(2),
     /** Tokenizer vocabulary size (special tokens included). */
     vocabSize: int(8).max(1 << 20),
-    /** Text normalizer the tokenizer applies (src/data/normalize.ts); 'auto' = the dataset's own (mail for spamassassin). */
-    normalizer: z.enum(['auto', 'none', 'mail']).default('auto'),
+    /** Text normalizer the tokenizer applies (src/data/normalize.ts); 'auto' = the dataset's own (mime for spamassassin). */
+    normalizer: z.enum(['auto', ...NORMALIZERS]).default('auto'),
     bits: SiteBitsSchema.prefault({}),
     /**
      * Bits of the float matrices in the quantized stages: per-row k-bit codes as the .bmt file stores them

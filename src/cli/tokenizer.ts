@@ -10,7 +10,7 @@ import { loadTokenizer, saveTokenizer } from '../data/tokenizer-file.ts';
 import type { Command } from './command.ts';
 import { DATASET_HELP, DATASET_OPTIONS, datasetSource, loadOptionsFrom, numberOption, parseCommandArgs, splitOptionsFrom } from './data.ts';
 
-const TRAIN_USAGE = 'bitedge tokenizer train <dataset> --out FILE [--vocab N] [--normalizer none|mail] [options]';
+const TRAIN_USAGE = 'bitedge tokenizer train <dataset> --out FILE [--vocab N] [--normalizer none|mail|mime] [options]';
 const ENCODE_USAGE = 'bitedge tokenizer encode --tokenizer FILE (--text TEXT | --input FILE) [--seq-len N] [--json]';
 
 async function train(args: string[]): Promise<number> {
@@ -23,7 +23,7 @@ async function train(args: string[]): Promise<number> {
   const vocabSize = numberOption(values.vocab, 'vocab', 'int') ?? 4096;
   if (vocabSize < MIN_VOCAB || vocabSize > MAX_VOCAB) fail('cli_bad_option', `--vocab must be in [${MIN_VOCAB}, ${MAX_VOCAB}] (3 special tokens + 256 bytes + merges)`, { received: String(vocabSize) });
   const normalizer = values.normalizer as Normalizer;
-  if (!NORMALIZERS.includes(normalizer)) fail('cli_bad_option', '--normalizer must be none or mail', { expected: NORMALIZERS.join(' | '), received: values.normalizer });
+  if (!NORMALIZERS.includes(normalizer)) fail('cli_bad_option', '--normalizer must be none, mail or mime', { expected: NORMALIZERS.join(' | '), received: values.normalizer });
   const split = splitOptionsFrom(values);
   const ds = loadDataset(source, loadOptionsFrom(values));
   const texts = splitDataset(ds, split).train.examples.map((e) => e.text);
@@ -81,8 +81,10 @@ export const tokenizerCommand: Command = {
 train   learns byte-level BPE merges on the train split of <dataset> (GPT-2 pre-tokenization,
         ties broken by the smallest pair of ids) and writes the tokenizer JSON atomically.
           --vocab N           vocabulary size, special tokens and bytes included (default 4096)
-          --normalizer NAME   none (default) or mail: emails reduced to their From/To/Reply-To/Subject/
-                              Content-Type/X-Mailer lines and body, before BPE and at every encode
+          --normalizer NAME   none (default); mail: emails reduced to their From/To/Reply-To/Subject/
+                              Content-Type/X-Mailer lines and body, before BPE and at every encode;
+                              mime: the mail view with the body decoded to its text (quoted-printable,
+                              base64, multipart, HTML) and whitespace squeezed
           --out FILE          where to write the tokenizer JSON (required)
           --json              print the summary as JSON
           --quiet             no progress output

@@ -36,9 +36,9 @@ export const LoadOptionsSchema = z.object({
 });
 export type LoadOptions = z.infer<typeof LoadOptionsSchema>;
 
-/** The text normalizer a dataset's tokenizer should use unless told otherwise: its emails get the mail view. */
+/** The text normalizer a dataset's tokenizer should use unless told otherwise: its emails get the mime view. */
 export function defaultNormalizer(source: string): Normalizer {
-  return source === 'spamassassin' ? 'mail' : 'none';
+  return source === 'spamassassin' ? 'mime' : 'none';
 }
 
 /** The built-in datasets, by name. */

@@ -4,7 +4,7 @@ export { splitDataset, splitAssignment, SplitOptionsSchema, type SplitOptions, t
 export { datasetStats, splitStats, PERCENTILES, type DatasetStats, type SplitStats } from './stats.ts';
 export { stripMailHeaders } from './spamassassin.ts';
 export { pretokenize, PRETOKEN_PATTERN } from './pretokenize.ts';
-export { mailView, normalizeText, NORMALIZERS, type Normalizer } from './normalize.ts';
+export { mailView, mimeView, normalizeText, NORMALIZERS, type Normalizer } from './normalize.ts';
 export {
   Tokenizer, trainTokenizer, countPretokens,
   TokenizerJsonSchema, TOKENIZER_FORMAT, TOKENIZER_VERSION, SPECIAL_TOKENS, MIN_VOCAB, MAX_VOCAB,

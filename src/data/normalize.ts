@@ -2,7 +2,9 @@
  * Text normalizers: what a tokenizer does to a text before BPE. The tokenizer file names its normalizer, so a
  * deployed model applies the one it was trained with (as the normalizer step of a Hugging Face tokenizer.json).
  */
-export const NORMALIZERS = ['none', 'mail'] as const;
+import { decodeEncodedWords, entityText, parseContentType, squeezeWhitespace, unfoldHeader } from './mime.ts';
+
+export const NORMALIZERS = ['none', 'mail', 'mime'] as const;
 export type Normalizer = (typeof NORMALIZERS)[number];
 
 /** Header fields the `mail` view keeps, in this order: who sent it, what about, to whom, in what form, with what program. */
@@ -19,17 +21,37 @@ const HEADER_START = /^(From |[!-9;-~]+:)/;
  * returned unchanged.
  */
 export function mailView(text: string): string {
-  if (!HEADER_START.test(text)) return text;
+  const m = splitMessage(text);
+  return m ? `${keyFields(m.lines).join('\n')}\n\n${m.body}` : text;
+}
+
+/**
+ * The mail view with every part readable [ours]: header words decoded (RFC 2047), Content-Type as its media type
+ * only, and the body as its text (mime.ts: transfer encodings undone, multipart/alternative as its plain part,
+ * HTML as text, attachments as `[type]`), whitespace runs squeezed. Puts more of the message in a short window.
+ */
+export function mimeView(text: string): string {
+  const m = splitMessage(text);
+  if (!m) return text;
+  const fields = keyFields(m.lines).map((f) => (/^content-type:/i.test(f) ? `Content-Type: ${parseContentType(f.slice(13)).type}` : decodeEncodedWords(f)));
+  return `${fields.join('\n')}\n\n${squeezeWhitespace(entityText(m.lines, m.body))}`;
+}
+
+/** A message as its unfolded header lines and its body; undefined if the text does not begin with a header. */
+function splitMessage(text: string): { lines: string[]; body: string } | undefined {
+  if (!HEADER_START.test(text)) return undefined;
   const end = /\r?\n\r?\n/.exec(text);
-  const head = end ? text.slice(0, end.index) : text;
-  const body = end ? text.slice(end.index + end[0].length) : '';
-  const lines = head.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/);
+  return { lines: unfoldHeader(end ? text.slice(0, end.index) : text), body: end ? text.slice(end.index + end[0].length) : '' };
+}
+
+/** The envelope sender and the key header fields, in KEY_FIELDS order. */
+function keyFields(lines: readonly string[]): string[] {
   const rank = (line: string) => KEY_FIELDS.indexOf(line.slice(0, line.indexOf(':')).trimEnd().toLowerCase());
   const fields = lines.filter((line) => line.includes(':') && rank(line) >= 0).sort((a, b) => rank(a) - rank(b));
   const envelope = ENVELOPE.exec(lines[0]);
-  return `${[...(envelope ? [`From ${envelope[1]}`] : []), ...fields].join('\n')}\n\n${body}`;
+  return [...(envelope ? [`From ${envelope[1]}`] : []), ...fields];
 }
 
 export function normalizeText(text: string, normalizer: Normalizer): string {
-  return normalizer === 'mail' ? mailView(text) : text;
+  return normalizer === 'mail' ? mailView(text) : normalizer === 'mime' ? mimeView(text) : text;
 }
