@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { tempDir } from '../temp-dir.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomDeployModel, writeBmtFile } from '../../src/format/index.ts';
@@ -20,7 +20,7 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
   return new Promise((resolve) => p.on('close', (c) => resolve({ code: c, stdout, stderr })));
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'bat-cli-'));
+const dir = tempDir('bat-cli-');
 
 test('hw validate lists every problem of a bad file and exits 1; a good preset exits 0', async () => {
   const bad = { ...structuredClone(PRESETS.zcu102), board: 'pynq', clockMHz: -5 };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { tempDir } from '../temp-dir.ts';
 import { join } from 'node:path';
 import { BitedgeError } from '../../src/common/errors.ts';
 import { createRng } from '../../src/common/rng.ts';
@@ -78,7 +78,7 @@ test('dimensions that do not divide PE/SIMD are notes saying how they are padded
 });
 
 test('loadHardware: unreadable file and bad JSON are clear errors', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bat-hw-'));
+  const dir = tempDir('bat-hw-');
   assert.throws(() => loadHardware(join(dir, 'nope.json')), (e: unknown) => e instanceof BitedgeError && e.code === 'hw_unreadable' && /presets: zcu102, edge/.test(e.message));
   writeFileSync(join(dir, 'x.json'), '{ not json');
   assert.throws(() => loadHardware(join(dir, 'x.json')), (e: unknown) => e instanceof BitedgeError && e.code === 'hw_bad_json');

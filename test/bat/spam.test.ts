@@ -3,8 +3,8 @@
 // DeployModel, and run on real test-set emails: the simulator's logits equal referenceForward's bit for bit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
+import { tempDir } from '../temp-dir.ts';
 import { join } from 'node:path';
 import { buildConfig } from '../../src/bmt/run.ts';
 import { prepareData } from '../../src/bmt/data.ts';
@@ -15,7 +15,7 @@ import { referenceForward } from '../../src/runtime/index.ts';
 import { PRESETS, compile, simulate, createDatapath, workloadFromModel } from '../../src/bat/index.ts';
 
 test('SpamAssassin: a trained tiny BMT through the simulator, bit-identical to referenceForward on 40 test emails', async () => {
-  const out = mkdtempSync(join(tmpdir(), 'bat-spam-'));
+  const out = tempDir('bat-spam-');
   const config = buildConfig('tiny', { train: { epochs: { fp32: 1, ternary: 1, binary: 1 } } });
   await initEngine('wasm');
   const prepared = prepareData({ dataset: 'spamassassin' }, config, out);

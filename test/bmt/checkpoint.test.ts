@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../temp-dir.ts';
 import { join } from 'node:path';
 import { encodeCheckpoint, decodeCheckpoint, readCheckpoint, writeCheckpoint, type StageState } from '../../src/bmt/checkpoint.ts';
 import { resolvePreset } from '../../src/bmt/presets.ts';
@@ -29,7 +29,7 @@ test('checkpoint round trip keeps every tensor bit for bit', () => {
 });
 
 test('a truncated, bit-flipped or foreign checkpoint is detected and never loaded', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bmt-ckpt-'));
+  const dir = tempDir('bmt-ckpt-');
   const f = join(dir, 'fp32.ckpt');
   writeCheckpoint(f, state());
   const bytes = readFileSync(f);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../temp-dir.ts';
 import { join } from 'node:path';
 import { runCli, spawnCli } from './cli-helper.ts';
 import { createRng } from '../../src/common/rng.ts';
@@ -22,7 +22,7 @@ function writeJsonl(file: string, n: number, seed: number, extraLabel?: string):
 }
 
 function setup(): { dir: string; train: string; test: string; cfg: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'bmt-cli-'));
+  const dir = tempDir('bmt-cli-');
   const train = join(dir, 'train.jsonl'), test = join(dir, 'test.jsonl'), cfg = join(dir, 'cfg.json');
   writeJsonl(train, 400, 1);
   writeJsonl(test, 60, 2);

@@ -8,8 +8,7 @@ import { initParams, FP32 } from '../../src/bmt/model.ts';
 import { createRng } from '../../src/common/rng.ts';
 import { BitedgeError } from '../../src/common/errors.ts';
 import { syntheticDataset } from './synthetic.ts';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDir } from '../temp-dir.ts';
 import { join } from 'node:path';
 import { readCheckpoint } from '../../src/bmt/checkpoint.ts';
 
@@ -32,7 +31,7 @@ test('the bmt recipe learns a synthetic task; the split stage equals the ternary
 
 test('fine-tuning starts from the exact split: trained activation scales are kept, not re-initialised', () => {
   const c = resolvePreset('tiny', { train: { epochs: { fp32: 2, ternary: 1, binary: 1 }, lr: { fp32: 3e-3, quant: 1e-9 } } });
-  const dir = mkdtempSync(join(tmpdir(), 'bmt-keep-'));
+  const dir = tempDir('bmt-keep-');
   const { metrics } = trainRecipe({ recipe: 'bmt', config: c, data: syntheticDataset(c.seqLen, c.vocabSize, 64), outDir: dir, quiet: true });
   const ternary = readCheckpoint(join(dir, 'ternary.ckpt')), binary = readCheckpoint(join(dir, 'binary.ckpt'));
   const alphas = Object.keys(ternary.params).filter((k) => k.endsWith('.alpha'));

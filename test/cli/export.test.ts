@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../temp-dir.ts';
 import { join } from 'node:path';
 import { cli } from './capture.ts';
 import { createRng } from '../../src/common/rng.ts';
@@ -21,7 +21,7 @@ function writeJsonl(file: string, n: number, seed: string): void {
 }
 
 test('bitedge export --store: post-training storage of the float matrices, its help, and bad plans', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bitedge-export-'));
+  const dir = tempDir('bitedge-export-');
   try {
     const help = await cli('export', '--help');
     assert.match(help.out, /--store KEY=BITS/);

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../temp-dir.ts';
 import { join } from 'node:path';
 import { cli } from '../cli/capture.ts';
 import { loadDataset } from '../../src/data/dataset.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'bitedge-data-'));
+const dir = tempDir('bitedge-data-');
 const file = (name: string, content: string | Uint8Array): string => { const p = join(dir, name); writeFileSync(p, content); return p; };
 
 /** A failure: exit code 1 and exactly one stderr line matching `pattern`. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../temp-dir.ts';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { loadDataset } from '../../src/data/dataset.ts';
@@ -80,7 +80,7 @@ test('training is deterministic: same texts, identical JSON (pinned)', () => {
 });
 
 test('save → load gives the same tokenizer; corrupt, foreign and other-version files are one-line errors', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bitedge-tok-'));
+  const dir = tempDir('bitedge-tok-');
   const file = join(dir, 'tok.json');
   saveTokenizer(tok, file);
   const back = loadTokenizer(file);

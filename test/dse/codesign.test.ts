@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { tempDir } from '../temp-dir.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BitedgeError } from '../../src/common/errors.ts';
@@ -23,7 +23,7 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
 }
 
 test('codesign --quick: the whole flow on SpamAssassin into a report folder; --resume skips every finished step', async () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'dse-codesign-')), 'cd');
+  const out = join(tempDir('dse-codesign-'), 'cd');
   const r = await runCli(['codesign', '--quick', '--out', out, '--quiet', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const state = JSON.parse(r.stdout) as CodesignState;

@@ -1,8 +1,8 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { tempDir } from '../temp-dir.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { trainTokenizer } from '../../src/data/tokenizer.ts';
@@ -32,7 +32,7 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
   });
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'dse-explore-'));
+const dir = tempDir('dse-explore-');
 const modelFile = join(dir, 'model.bmt');
 const records = (out: string): JournalRecord[] => readJournal(readFileSync(join(out, 'journal.jsonl'), 'utf8'), 'journal').records;
 

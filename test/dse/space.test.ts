@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { tempDir } from '../temp-dir.ts';
 import { join } from 'node:path';
 import { createRng } from '../../src/common/rng.ts';
 import { BitedgeError } from '../../src/common/errors.ts';
@@ -65,7 +65,7 @@ test('space validation lists every bad field and impossible combination', () => 
   assert.deepEqual(codes(() => decodeHardware(good, new Array(n).fill(7), 'hardware')), ['space_bad_genome']);
   const p = decodePoint(good, new Array(spaceGenes(good, 'joint').length).fill(0));
   assert.deepEqual(codes(() => encodePoint(good, { ...p, hardware: { ...p.hardware, clockMHz: 123 } })), ['space_value_outside']);
-  const dir = mkdtempSync(join(tmpdir(), 'dse-space-'));
+  const dir = tempDir('dse-space-');
   writeFileSync(join(dir, 'bad.json'), '{"format": ');
   assert.throws(() => loadSpace(join(dir, 'bad.json')), (e: unknown) => e instanceof BitedgeError && e.code === 'space_bad_json' && e.message.includes('bad.json'));
   writeFileSync(join(dir, 'ok.json'), JSON.stringify(SPACES.small));

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../temp-dir.ts';
 import { join } from 'node:path';
 import { encodeBmt } from '../../src/format/bmt.ts';
 import { describeBmt, fp32PartBytes } from '../../src/format/describe.ts';
@@ -54,7 +54,7 @@ function cli(args: string[]) {
 }
 
 test('bitedge inspect: text, --json, --tensors, and a clear error on a corrupt file', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'inspect-'));
+  const dir = tempDir('inspect-');
   try {
     const path = join(dir, 'm.bmt');
     writeBmtFile(path, randomDeployModel(TINY_SHAPE, 5, { storage: { tokenEmbedding: 1 } }));

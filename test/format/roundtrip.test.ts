@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tempDir } from '../temp-dir.ts';
 import { join } from 'node:path';
 import { decodeBmt, encodeBmt, narrowestIntDtype, paddedRows, readBmtLayout, unpackCodes, unpaddedRows } from '../../src/format/bmt.ts';
 import { createRng } from '../../src/common/rng.ts';
@@ -215,7 +215,7 @@ test('the encoder refuses an invalid model', () => {
 });
 
 test('writeBmtFile writes atomically and readBmtFile reads it back', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bmt-'));
+  const dir = tempDir('bmt-');
   try {
     const m = randomDeployModel(TINY_SHAPE, 7);
     const path = join(dir, 'sub', 'model.bmt');

@@ -1,9 +1,9 @@
 // The same runtime and the same .bmt in headless Chromium (Debian's chromium via playwright-core):
 // the page's logits equal Node's bit for bit, for id batches and for texts through the tokenizer.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tempDir } from '../temp-dir.ts';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -17,7 +17,7 @@ import { modelWithTokenizer, TEXTS } from './fixtures.ts';
 const CHROMIUM = '/usr/bin/chromium';
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.bmt': 'application/octet-stream' };
 
-const dir = mkdtempSync(join(tmpdir(), 'bitedge-web-'));
+const dir = tempDir('bitedge-web-');
 const model = modelWithTokenizer('browser', 24);
 let server: Server;
 let browser: Browser;

@@ -2,14 +2,14 @@
 // and clear errors (corrupt model, missing input, usage).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../temp-dir.ts';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { writeBmtFile } from '../../src/format/file.ts';
 import { modelWithTokenizer, TEXTS } from './fixtures.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'bitedge-run-'));
+const dir = tempDir('bitedge-run-');
 after(() => rmSync(dir, { recursive: true, force: true }));
 const modelPath = join(dir, 'model.bmt');
 writeBmtFile(modelPath, modelWithTokenizer('cli'));
