@@ -86,6 +86,11 @@ export const BmtConfigSchema = z
         /** Fraction of a stage's steps with linear warmup; linear decay to 0 after. */
         warmup: z.number().min(0).max(0.5).default(0.1),
         clipNorm: z.number().positive().default(1),
+        /**
+         * Dropout rate of the FP32 stage, at BERT's hidden sites (embeddings, attention and FFN outputs, pooled
+         * output). The distilled stages train without it: their targets are the teacher's exact values.
+         */
+        dropout: z.number().min(0).lt(1).default(0),
         /** Write the stage checkpoint every this many steps (and at the end of the stage). */
         checkpointEvery: int(1).default(50),
         /** Cap on training examples (0 = all): for tests and quick runs. */

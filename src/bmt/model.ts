@@ -158,6 +158,8 @@ export interface ForwardCtx {
   calibrate?: Calibrate;
   /** Soft errors for the robustness evaluation: random bit flips in binary weights and binary activations. */
   noise?: BitFlipNoise;
+  /** Training only: inverted dropout at this rate, masks drawn from `rng`. */
+  dropout?: { rate: number; rng: Rng };
 }
 
 /**
@@ -171,6 +173,13 @@ export interface BitFlipNoise {
   rng: Rng;
   /** Flip masks already drawn for weights, by parameter name. */
   weightMasks: Map<string, Float32Array>;
+}
+
+/** Inverted dropout (Srivastava et al. 2014): 0 with probability `rate`, else 1 / (1 − rate). */
+export function dropoutMask(n: number, rate: number, rng: Rng): Float32Array {
+  const m = new Float32Array(n), keep = 1 / (1 - rate);
+  for (let i = 0; i < n; i++) m[i] = rng.next() < rate ? 0 : keep;
+  return m;
 }
 
 /** ±1 mask with P(−1) = rate. */
@@ -290,7 +299,9 @@ export function forward(ctx: ForwardCtx, emb: T, mask: T): ForwardOut {
   const c = ctx.config, p = ctx.p;
   const [B, Tn, H] = emb.shape;
   const A = c.heads, d = H / A;
-  let h = layerNorm(tf.add(emb, p['emb.pos']), p['emb.ln.g'], p['emb.ln.b']); // (B, T, H)
+  // Dropout at BERT's hidden sites (not its attention probabilities: T² masks per head cost more than they are worth here)
+  const drop = (x: T): T => (ctx.dropout && ctx.dropout.rate > 0 ? tf.mul(x, tf.tensor(dropoutMask(x.size, ctx.dropout.rate, ctx.dropout.rng), x.shape)) : x);
+  let h = drop(layerNorm(tf.add(emb, p['emb.pos']), p['emb.ln.g'], p['emb.ln.b'])); // (B, T, H)
   const hiddens = [h];
   const keyMask = tf.reshape(mask, [B, 1, 1, Tn]);
   const maskBias = tf.mul(tf.sub(1, keyMask), -1e9); // (B, 1, 1, T)
@@ -311,15 +322,15 @@ export function forward(ctx: ForwardCtx, emb: T, mask: T): ForwardOut {
       P = site(ctx, tf.softmax(tf.add(logits, maskBias)), l, 'probs');
     }
     const C = tf.reshape(tf.transpose(tf.matMul(P, heads(v)), [0, 2, 1, 3]), [B, Tn, H]); // (B, T, H)
-    h = layerNorm(tf.add(h, linear(ctx, site(ctx, C, l, 'ctxIn'), `${L}.o`)), p[`${L}.ln1.g`], p[`${L}.ln1.b`]);
+    h = layerNorm(tf.add(h, drop(linear(ctx, site(ctx, C, l, 'ctxIn'), `${L}.o`))), p[`${L}.ln1.g`], p[`${L}.ln1.b`]);
     const f = linear(ctx, site(ctx, h, l, 'ffnIn'), `${L}.ffn1`);
     const r = c.activation === 'relu' ? tf.relu(f) : gelu(f);
-    h = layerNorm(tf.add(h, linear(ctx, site(ctx, r, l, 'ffn2In'), `${L}.ffn2`)), p[`${L}.ln2.g`], p[`${L}.ln2.b`]);
+    h = layerNorm(tf.add(h, drop(linear(ctx, site(ctx, r, l, 'ffn2In'), `${L}.ffn2`))), p[`${L}.ln2.g`], p[`${L}.ln2.b`]);
     hiddens.push(h);
   }
   const cls = tf.reshape(tf.slice(h, [0, 0, 0], [B, 1, H]), [B, H]);
   const pooled = tf.tanh(tf.add(matMulPlain(cls, tf.transpose(p['pool.w'])), p['pool.b']));
-  const logits = tf.add(matMulPlain(pooled, tf.transpose(p['cls.w'])), p['cls.b']);
+  const logits = tf.add(matMulPlain(drop(pooled), tf.transpose(p['cls.w'])), p['cls.b']);
   return { logits, hiddens };
 }
 

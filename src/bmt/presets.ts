@@ -19,7 +19,7 @@ export const presets: Record<string, BmtConfigInput> = {
   default: {
     layers: 2, hidden: 64, heads: 2, ffn: 128, seqLen: 160, vocabSize: 4000,
     storageBits: { tokenEmbedding: 1, positionEmbedding: 8, pooler: 8, classifier: 8 }, wtws: true,
-    train: { batchSize: 32, epochs: { fp32: 4, ternary: 1, binary: 2 }, lr: { fp32: 2e-3, quant: 5e-4 }, checkpointEvery: 50 },
+    train: { batchSize: 32, epochs: { fp32: 4, ternary: 1, binary: 2 }, lr: { fp32: 2e-3, quant: 5e-4 }, dropout: 0.1, checkpointEvery: 50 },
   },
   // First names (female/male): short inputs, so many cheap epochs.
   names: {

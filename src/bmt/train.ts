@@ -158,7 +158,9 @@ export function trainStage(o: StageOptions): StageResult {
         const f = (...ins: T[]): T => {
           const p: Record<string, T> = {};
           names.forEach((n, i) => (p[n] = ins[i + 1]));
-          const out = forward({ config: c, variant: v, p }, ins[0], maskT);
+          // Dropout in the FP32 stage only, seeded by (seed, stage, step) so a resumed run draws the same masks
+          const dropout = v.weights === 'float' && !o.teacher ? { rate: c.train.dropout, rng: createRng(`${c.train.seed}:${o.stage}:dropout:${step}`) } : undefined;
+          const out = forward({ config: c, variant: v, p, dropout }, ins[0], maskT);
           let l: T = tf.mul(tf.losses.softmaxCrossEntropy(onehot, out.logits), tOut ? dist.hard : 1);
           if (tOut) {
             // Distillation (BinaryBERT/BiT): soft CE on logits + Σ_layers MSE(hidden), embedding output included

@@ -4,7 +4,7 @@ import { initEngine, tf } from '../../src/bmt/engine.ts';
 import { resolvePreset } from '../../src/bmt/presets.ts';
 import { trainRecipe, planRecipe } from '../../src/bmt/recipe.ts';
 import { trainStage, evaluate, lrAt, scorePredictions } from '../../src/bmt/train.ts';
-import { initParams, FP32 } from '../../src/bmt/model.ts';
+import { dropoutMask, initParams, FP32 } from '../../src/bmt/model.ts';
 import { createRng } from '../../src/common/rng.ts';
 import { BitedgeError } from '../../src/common/errors.ts';
 import { syntheticDataset } from './synthetic.ts';
@@ -39,6 +39,28 @@ test('fine-tuning starts from the exact split: trained activation scales are kep
   for (const k of alphas) assert.ok(Math.abs(binary.params[k][0] - ternary.params[k][0]) < 1e-6, `${k}: ${binary.params[k][0]} vs ${ternary.params[k][0]}`);
   const by = Object.fromEntries(metrics.stages.map((s) => [s.name, s]));
   assert.deepEqual(by.binary.test, by.split.test);
+});
+
+test('dropout (FP32 stage): seeded masks, so a resumed stage ends bit for bit where an uninterrupted one does', () => {
+  const m = dropoutMask(20000, 0.25, createRng(3));
+  assert.ok(m.every((x) => x === 0 || x === Math.fround(1 / 0.75)));
+  const dropped = m.filter((x) => x === 0).length / m.length;
+  assert.ok(Math.abs(dropped - 0.25) < 0.015, `dropped ${dropped}`);
+  assert.deepEqual(dropoutMask(100, 0.25, createRng(3)), m.subarray(0, 100));
+  const c = resolvePreset('tiny', { train: { dropout: 0.2, checkpointEvery: 3 } });
+  const data = syntheticDataset(c.seqLen, c.vocabSize, 96);
+  const init = initParams(c, FP32, 2, createRng(1));
+  const dir = tempDir('bmt-drop-');
+  const stage = (extra: object) => trainStage({ stage: 'fp32', config: c, variant: FP32, labels: data.labels, params: init, train: data.train, epochs: 2, lr: 3e-3, quiet: true, ...extra }).params;
+  const full = stage({ checkpointPath: join(dir, 'fp32.ckpt') });
+  const partial = readCheckpoint(join(dir, 'fp32.ckpt'));
+  assert.equal(partial.done, false);
+  assert.ok(partial.step > 0 && partial.step < partial.totalSteps);
+  assert.deepEqual(stage({ resume: partial }), full);
+  // Dropout changes training (rate 0 is another run) and never evaluation (no masks outside training)
+  const noDrop = trainStage({ stage: 'fp32', config: { ...c, train: { ...c.train, dropout: 0 } }, variant: FP32, labels: data.labels, params: init, train: data.train, epochs: 2, lr: 3e-3, quiet: true }).params;
+  assert.notDeepEqual(noDrop['L0.q.w'], full['L0.q.w']);
+  assert.deepEqual(evaluate(c, FP32, full, data.labels, data.test).logits, evaluate(c, FP32, full, data.labels, data.test).logits);
 });
 
 test('a non-finite loss stops training with a clear message', () => {
