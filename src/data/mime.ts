@@ -36,13 +36,6 @@ function bytesToText(bytes: Uint8Array, charset: string): string {
   return s;
 }
 
-/** Characters (code units below 256 each) as bytes; others become '?'. */
-function textToBytes(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) < 256 ? s.charCodeAt(i) : 63;
-  return out;
-}
-
 /** RFC 2045 §6.7: soft line breaks (`=` at a line end) removed, `=XX` replaced by byte XX; malformed `=` kept. */
 export function decodeQuotedPrintable(s: string, charset = ''): string {
   const joined = s.replace(/=[ \t]*\r?\n/g, '');
